@@ -1,0 +1,45 @@
+# Annuaire — two commands on a fresh Debian 12 machine: `make demo` and `make test`.
+SHELL := /bin/bash
+PY := .venv/bin/python
+MANAGE := $(PY) manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test setup install db stop status migrate territoires demo-data serve lint bench bench-import bench-search bench-maps
+
+demo: setup demo-data serve          ## install everything, load the demo data, serve on 127.0.0.1:8000
+
+test: setup                          ## the whole suite against the project's PostGIS
+	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no test collected" >&2; exit 1; fi; exit $$rc
+
+install:
+	@bash scripts/install.sh
+
+db: install
+	@bash scripts/db.sh start
+
+setup: db migrate territoires
+	@$(MANAGE) collectstatic --no-input -v0
+
+migrate:
+	@$(MANAGE) migrate --no-input -v0
+
+territoires:
+	@$(MANAGE) load_territoires
+	@$(MANAGE) load_themes
+
+demo-data:
+	@$(MANAGE) load_demo
+
+serve:
+	@echo "==> Annuaire on http://$(HOST):$(PORT)/ (admin: /admin/, API docs: /api/docs/); Ctrl-C to stop"
+	@.venv/bin/gunicorn annuaire.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
+
+stop:                                ## stop the project's PostgreSQL cluster
+	@bash scripts/db.sh stop
+
+status:
+	@bash scripts/db.sh status
+
+lint:
+	@.venv/bin/ruff check .
