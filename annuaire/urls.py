@@ -16,5 +16,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", health, name="health"),
+    path("api/v1/", include("dispositifs.api.urls")),
+    path("api/v1/", include("territoires.api.urls")),
+    path("api/v1/", include("maps.api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("annuaire.web_urls")),
 ]
