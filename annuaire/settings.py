@@ -4,6 +4,7 @@ With no environment at all they point at the project's own PostgreSQL cluster
 (`scripts/db.sh`, port 5442), so `.venv/bin/python manage.py ...` just works after `make demo`.
 """
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "annuaire.web.middleware.LanguageFromQueryMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -87,6 +89,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "annuaire.web.context_processors.web",
             ],
         },
     },
@@ -131,6 +134,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# The DSFR assets (CSS, icons, Marianne fonts) shipped by django-dsfr, served locally; the app itself
+# (models, template tags) is not needed, so only its static folder is used.
+STATICFILES_DIRS = [Path(importlib.util.find_spec("dsfr").origin).resolve().parent / "static"]
 MEDIA_ROOT = BASE_DIR / "var" / "media"
 
 REST_FRAMEWORK = {

@@ -1,0 +1,1 @@
+"""The public web pages: home, results, detail, département (server-rendered, DSFR)."""
