@@ -1,3 +1,10 @@
-"""API v1 routes of this app (mounted under /api/v1/ by annuaire/urls.py)."""
+"""API v1 routes of the maps app (mounted under /api/v1/ by annuaire/urls.py)."""
 
-urlpatterns = []
+from django.urls import path
+
+from .densite import DensiteCommunesView, DensiteDepartementsView
+
+urlpatterns = [
+    path("densite/departements/", DensiteDepartementsView.as_view(), name="densite-departements"),
+    path("departements/<str:code>/densite/", DensiteCommunesView.as_view(), name="densite-communes"),
+]

@@ -1,0 +1,219 @@
+"""Density of local actions per département and per commune, counted in PostGIS.
+
+A *local action* of a territory is a published, non-national dispositif with a lieu in it or a
+coverage naming it or its région (a région coverage counts in each of its départements, a commune
+coverage in that commune's département). Counts are per 100,000 inhabitants and per main theme
+(a sub-theme counts for its parent category).
+
+Raw SQL: the count is a GROUP BY over a UNION of four link tables (lieux, and the three coverage
+M2M tables); the ORM cannot express a UNION inside a join, and a Python loop over dispositifs
+would not scale to the 100,000-dispositif benchmark.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from dispositifs.vocabulaires import Statut
+
+# (dispositif, département) pairs: every way a dispositif is local to a département. UNION dedups.
+_PAIRS_DEPARTEMENT = """
+    SELECT l.dispositif_id, c.departement_id AS dep
+      FROM dispositifs_lieu l JOIN territoires_commune c ON c.code = l.commune_id
+    UNION
+    SELECT dd.dispositif_id, dd.departement_id FROM dispositifs_dispositif_departements dd
+    UNION
+    SELECT dr.dispositif_id, d.code
+      FROM dispositifs_dispositif_regions dr JOIN territoires_departement d ON d.region_id = dr.region_id
+    UNION
+    SELECT dc.dispositif_id, c.departement_id
+      FROM dispositifs_dispositif_communes dc JOIN territoires_commune c ON c.code = dc.commune_id
+"""
+
+# Restricts to published, non-national dispositifs, optionally on a theme or its sub-themes.
+_LOCAL_FILTER = """
+    JOIN dispositifs_dispositif d ON d.id = {alias}.dispositif_id AND d.status = %(publie)s AND NOT d.national
+    WHERE (%(theme)s::text IS NULL OR EXISTS (
+        SELECT 1 FROM dispositifs_dispositif_themes dt JOIN dispositifs_theme t ON t.slug = dt.theme_id
+         WHERE dt.dispositif_id = d.id AND (t.slug = %(theme)s OR t.parent_id = %(theme)s)))
+"""
+
+# Count per département (grouping set (dep)) and per département and main theme (dep, root) in one scan.
+SQL_DEPARTEMENTS = f"""
+WITH pairs AS MATERIALIZED ({_PAIRS_DEPARTEMENT}),
+local AS MATERIALIZED (SELECT p.dispositif_id, p.dep FROM pairs p {_LOCAL_FILTER.format(alias="p")}),
+counts AS (
+    SELECT local.dep, COALESCE(t.parent_id, t.slug) AS root, count(DISTINCT local.dispositif_id) AS n,
+           GROUPING(COALESCE(t.parent_id, t.slug)) AS all_themes
+      FROM local
+      LEFT JOIN dispositifs_dispositif_themes dt ON dt.dispositif_id = local.dispositif_id
+      LEFT JOIN dispositifs_theme t ON t.slug = dt.theme_id
+     GROUP BY GROUPING SETS ((local.dep), (local.dep, COALESCE(t.parent_id, t.slug)))
+)
+SELECT dep.code, dep.nom, dep.region_id, r.nom, dep.population,
+       COALESCE((SELECT n FROM counts WHERE counts.dep = dep.code AND all_themes = 1), 0) AS actions,
+       COALESCE((SELECT jsonb_object_agg(root, n) FROM counts
+                  WHERE counts.dep = dep.code AND all_themes = 0 AND root IS NOT NULL), '{{}}'::jsonb) AS themes
+  FROM territoires_departement dep JOIN territoires_region r ON r.code = dep.region_id
+ WHERE (%(departement)s::text IS NULL OR dep.code = %(departement)s)
+ ORDER BY dep.code
+"""
+
+# Inside one département: actions located in each commune (a lieu there or a coverage naming the
+# commune), and the département-wide ones (coverage of the département or its région) that reach
+# every commune. total per commune = here + wide - (here ∩ wide).
+SQL_COMMUNES = f"""
+WITH wide_raw AS (
+    SELECT dispositif_id FROM dispositifs_dispositif_departements WHERE departement_id = %(departement)s
+    UNION
+    SELECT dr.dispositif_id FROM dispositifs_dispositif_regions dr
+      JOIN territoires_departement dep ON dep.region_id = dr.region_id WHERE dep.code = %(departement)s
+),
+wide AS MATERIALIZED (SELECT w.dispositif_id FROM wide_raw w {_LOCAL_FILTER.format(alias="w")}),
+here_raw AS (
+    SELECT l.dispositif_id, l.commune_id AS commune FROM dispositifs_lieu l
+      JOIN territoires_commune c ON c.code = l.commune_id WHERE c.departement_id = %(departement)s
+    UNION
+    SELECT dc.dispositif_id, dc.commune_id FROM dispositifs_dispositif_communes dc
+      JOIN territoires_commune c ON c.code = dc.commune_id WHERE c.departement_id = %(departement)s
+),
+here AS MATERIALIZED (SELECT h.dispositif_id, h.commune FROM here_raw h {_LOCAL_FILTER.format(alias="h")}),
+lieux AS (
+    SELECT l.commune_id AS commune, count(*) AS n FROM dispositifs_lieu l
+      JOIN territoires_commune c ON c.code = l.commune_id
+      JOIN dispositifs_dispositif d ON d.id = l.dispositif_id AND d.status = %(publie)s AND NOT d.national
+     WHERE c.departement_id = %(departement)s GROUP BY l.commune_id
+),
+per_theme AS (
+    SELECT here.commune, COALESCE(t.parent_id, t.slug) AS root, count(DISTINCT here.dispositif_id) AS n
+      FROM here JOIN dispositifs_dispositif_themes dt ON dt.dispositif_id = here.dispositif_id
+      JOIN dispositifs_theme t ON t.slug = dt.theme_id
+     GROUP BY 1, 2
+),
+per_commune AS (
+    SELECT here.commune, count(*) AS sur_place,
+           count(*) FILTER (WHERE here.dispositif_id IN (SELECT dispositif_id FROM wide)) AS overlap
+      FROM here GROUP BY here.commune
+)
+SELECT c.code, c.nom, c.population, COALESCE(pc.sur_place, 0), COALESCE(pc.overlap, 0),
+       COALESCE(lx.n, 0),
+       COALESCE((SELECT jsonb_object_agg(root, n) FROM per_theme pt WHERE pt.commune = c.code), '{{}}'::jsonb)
+  FROM territoires_commune c
+  LEFT JOIN per_commune pc ON pc.commune = c.code
+  LEFT JOIN lieux lx ON lx.commune = c.code
+ WHERE c.departement_id = %(departement)s
+ ORDER BY c.code
+"""
+
+SQL_WIDE_THEMES = f"""
+WITH wide_raw AS (
+    SELECT dispositif_id FROM dispositifs_dispositif_departements WHERE departement_id = %(departement)s
+    UNION
+    SELECT dr.dispositif_id FROM dispositifs_dispositif_regions dr
+      JOIN territoires_departement dep ON dep.region_id = dr.region_id WHERE dep.code = %(departement)s
+),
+wide AS MATERIALIZED (SELECT w.dispositif_id FROM wide_raw w {_LOCAL_FILTER.format(alias="w")})
+SELECT COALESCE(t.parent_id, t.slug) AS root, count(DISTINCT wide.dispositif_id),
+       GROUPING(COALESCE(t.parent_id, t.slug)) AS all_themes
+  FROM wide LEFT JOIN dispositifs_dispositif_themes dt ON dt.dispositif_id = wide.dispositif_id
+  LEFT JOIN dispositifs_theme t ON t.slug = dt.theme_id
+ GROUP BY ROLLUP (COALESCE(t.parent_id, t.slug))
+"""
+
+
+def per_100k(count: int, population: int) -> float | None:
+    """Actions per 100,000 inhabitants, rounded to 2 decimals; None when the population is unknown."""
+    if not population:
+        return None
+    return round(count * 100_000 / population, 2)
+
+
+@dataclass
+class DepartementDensite:
+    code: str
+    nom: str
+    region_code: str
+    region_nom: str
+    population: int
+    actions: int
+    themes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def pour_100000(self) -> float | None:
+        return per_100k(self.actions, self.population)
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "nom": self.nom, "region": {"code": self.region_code, "nom": self.region_nom},
+                "population": self.population, "actions": self.actions, "pour_100000": self.pour_100000,
+                "themes": dict(sorted(self.themes.items()))}
+
+
+@dataclass
+class CommuneDensite:
+    code: str
+    nom: str
+    population: int
+    actions: int  # every local action reaching the commune (here + département-wide)
+    sur_place: int  # with a lieu in the commune or a coverage naming it
+    lieux: int  # published, non-national lieux in the commune
+    themes: dict[str, int] = field(default_factory=dict)  # of the actions sur place
+
+    @property
+    def pour_100000(self) -> float | None:
+        return per_100k(self.actions, self.population)
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "nom": self.nom, "population": self.population, "actions": self.actions,
+                "pour_100000": self.pour_100000, "sur_place": self.sur_place, "lieux": self.lieux,
+                "themes": dict(sorted(self.themes.items()))}
+
+
+@dataclass
+class DensiteCommunes:
+    departement: DepartementDensite
+    couverture_actions: int  # actions covering the whole département (its code or its région's)
+    couverture_themes: dict[str, int]
+    communes: list[CommuneDensite]
+
+
+def _params(**extra) -> dict:
+    return {"publie": Statut.PUBLIE.value, "theme": None, "departement": None, **extra}
+
+
+def densite_departements(*, theme: str | None = None, departement: str | None = None) -> list[DepartementDensite]:
+    """Local actions of every département (or one), per 100,000 inhabitants and per main theme."""
+    with connection.cursor() as cursor:
+        cursor.execute(SQL_DEPARTEMENTS, _params(theme=theme, departement=departement))
+        rows = cursor.fetchall()
+    return [DepartementDensite(code=r[0], nom=r[1], region_code=r[2], region_nom=r[3], population=r[4],
+                               actions=r[5], themes=_json(r[6])) for r in rows]
+
+
+def densite_communes(departement: str, *, theme: str | None = None) -> DensiteCommunes | None:
+    """Local actions of every commune of one département; None when the département is unknown."""
+    deps = densite_departements(theme=theme, departement=departement)
+    if not deps:
+        return None
+    params = _params(theme=theme, departement=departement)
+    with connection.cursor() as cursor:
+        cursor.execute(SQL_WIDE_THEMES, params)
+        wide_rows = cursor.fetchall()
+        cursor.execute(SQL_COMMUNES, params)
+        rows = cursor.fetchall()
+    wide_total = next((n for _root, n, total in wide_rows if total), 0)
+    wide_themes = {root: n for root, n, total in wide_rows if not total and root is not None}
+    communes = [
+        CommuneDensite(code=r[0], nom=r[1], population=r[2], actions=r[3] + wide_total - r[4], sur_place=r[3],
+                       lieux=r[5], themes=_json(r[6]))
+        for r in rows
+    ]
+    return DensiteCommunes(departement=deps[0], couverture_actions=wide_total, couverture_themes=wide_themes,
+                           communes=communes)
+
+
+def _json(value) -> dict:
+    if isinstance(value, str):  # psycopg returns jsonb decoded; a text cast would not be
+        import json
+
+        return json.loads(value)
+    return dict(value or {})
