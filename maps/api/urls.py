@@ -3,8 +3,11 @@
 from django.urls import path
 
 from .densite import DensiteCommunesView, DensiteDepartementsView
+from .exports import export_view
 
 urlpatterns = [
     path("densite/departements/", DensiteDepartementsView.as_view(), name="densite-departements"),
     path("departements/<str:code>/densite/", DensiteCommunesView.as_view(), name="densite-communes"),
+    path("exports/", export_view, name="export"),
+    path("exports/<str:fmt>/", export_view, name="export-format"),
 ]

@@ -1,0 +1,117 @@
+"""One flat row per lieu (or per dispositif without lieu), with French headers the importer reads.
+
+The same rows feed the CSV, the XLSX and the GeoJSON properties, so the three formats agree.
+`Identifiant` is the producer's external id (else `annuaire-<pk>`): re-importing an export under
+the same source finds the same dispositifs and reports them `unchanged`.
+"""
+
+from dispositifs.vocabulaires import Modalite, NiveauFrancais, Public, StatutProtection, TypeStructure
+
+COLUMNS = [
+    "Identifiant", "Intitulé", "Structure", "Type de structure", "SIRET", "Thématique", "Résumé", "Description",
+    "Public", "Statut de protection", "Âge minimum", "Âge maximum", "Niveau de français", "Langues", "Gratuit",
+    "Tarif", "Modalité", "Inscription", "Téléphone", "Courriel", "Site", "Date de début", "Date de fin",
+    "Zone d'intervention", "Nom du lieu", "Adresse", "Code postal", "Commune", "Code INSEE", "Latitude",
+    "Longitude", "Précision", "Accessibilité", "Horaires", "Source", "Dernière vérification", "Mise à jour",
+]
+
+# A spreadsheet runs a cell beginning with one of these as a formula (CSV/formula injection, OWASP).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(value):
+    """Prefix a text cell that a spreadsheet would evaluate with a quote: `=1+1` becomes `'=1+1`.
+
+    Numbers are left alone (a negative number is not a formula); only text is escaped."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def identifiant(dispositif) -> str:
+    return dispositif.external_id or f"annuaire-{dispositif.pk}"
+
+
+def zone_text(dispositif) -> str:
+    """The coverage as the importer reads it: "National", or names with their INSEE codes."""
+    if dispositif.national:
+        return "National"
+    parts = [f"Région {r.nom} ({r.code})" for r in dispositif.regions.all()]
+    parts += [f"Département {d.nom} ({d.code})" for d in dispositif.departements.all()]
+    parts += [f"Commune {c.nom} ({c.code})" for c in dispositif.communes.all()]
+    return "; ".join(parts)
+
+
+def _label(vocabulary, value) -> str:
+    try:
+        return str(vocabulary(value).label)
+    except ValueError:
+        return value or ""
+
+
+def _bool(value) -> str:
+    return "" if value is None else ("Oui" if value else "Non")
+
+
+def _date(value) -> str:
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+def dispositif_fields(d) -> dict:
+    structure = d.structure
+    return {
+        "Identifiant": identifiant(d),
+        "Intitulé": d.title,
+        "Structure": structure.name if structure else "",
+        "Type de structure": _label(TypeStructure, structure.kind) if structure else "",
+        "SIRET": structure.siret if structure else "",
+        "Thématique": "; ".join(sorted(t.slug for t in d.themes.all())),
+        "Résumé": d.summary,
+        "Description": d.description,
+        "Public": "; ".join(_label(Public, p) for p in d.publics),
+        "Statut de protection": "; ".join(_label(StatutProtection, s) for s in d.protection_statuses),
+        "Âge minimum": d.age_min if d.age_min is not None else "",
+        "Âge maximum": d.age_max if d.age_max is not None else "",
+        "Niveau de français": _label(NiveauFrancais, d.french_level) if d.french_level else "",
+        "Langues": ", ".join(d.languages),
+        "Gratuit": _bool(d.free),
+        "Tarif": d.price,
+        "Modalité": _label(Modalite, d.modality) if d.modality else "",
+        "Inscription": d.registration,
+        "Téléphone": d.phone,
+        "Courriel": d.email,
+        "Site": d.website,
+        "Date de début": _date(d.start_date),
+        "Date de fin": _date(d.end_date),
+        "Zone d'intervention": zone_text(d),
+        "Source": d.source,
+        "Dernière vérification": _date(d.last_verified),
+        "Mise à jour": d.updated_at.date().isoformat() if d.updated_at else "",
+    }
+
+
+def lieu_fields(lieu) -> dict:
+    if lieu is None:
+        return {k: "" for k in ("Nom du lieu", "Adresse", "Code postal", "Commune", "Code INSEE", "Latitude",
+                                "Longitude", "Précision", "Accessibilité", "Horaires")}
+    return {
+        "Nom du lieu": lieu.name,
+        "Adresse": lieu.address,
+        "Code postal": lieu.postal_code,
+        "Commune": lieu.commune.nom,
+        "Code INSEE": lieu.commune_id,
+        "Latitude": round(lieu.point.y, 6),
+        "Longitude": round(lieu.point.x, 6),
+        "Précision": lieu.precision,
+        "Accessibilité": lieu.accessibility,
+        "Horaires": lieu.opening_hours,
+    }
+
+
+def iter_rows(dispositifs):
+    """(dispositif, lieu or None, row dict in COLUMNS order) for each lieu of each dispositif."""
+    for d in dispositifs:
+        base = dispositif_fields(d)
+        for lieu in list(d.lieux.all()) or [None]:
+            row = {**base, **lieu_fields(lieu)}
+            yield d, lieu, {k: row[k] for k in COLUMNS}
