@@ -1,11 +1,14 @@
 """Public web pages (the web shell). Each app adds its pages here."""
 
 from django.urls import include, path
-from django.views.generic import TemplateView
+
+from annuaire.web import views
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="annuaire/home.html"), name="home"),
-    path("dispositifs/<int:pk>/", TemplateView.as_view(template_name="annuaire/home.html"),
-         name="dispositif-detail"),
+    path("", views.home, name="home"),
+    path("dispositifs/<int:pk>/", views.dispositif_detail, name="dispositif-detail"),
+    path("territoires/departements/<str:code>/", views.departement, name="departement"),
+    path("territoires/departements/<str:code>/contour.geojson", views.departement_outline,
+         name="departement-contour"),
     path("cartes/", include("maps.urls")),
 ]
