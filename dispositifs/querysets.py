@@ -1,8 +1,31 @@
-"""Reads on the domain, as chainable QuerySet methods (search builds on these)."""
+"""Reads on the domain, as chainable QuerySet methods (search builds on these).
 
+`reachable_from()` is the readable definition of "what is available near me" (DESIGN.md §4);
+`dispositifs.recherche` runs the same rules as one indexed SQL statement for speed, and the tests
+check that both agree on a hand-built map.
+"""
+
+from django.contrib.gis.db.models.functions import Distance
+from django.contrib.gis.measure import D
 from django.db import models
+from django.db.models.functions import Now
 
-from .vocabulaires import Statut
+from .vocabulaires import Modalite, NiveauFrancais, Public, Statut
+
+# portée, finest first: the position is the rank used for ordering.
+PORTEES = ("proximite", "commune", "departement", "region", "national")
+
+# A "présentiel" or "à distance" seeker is also served by a "mixte" action.
+MODALITES_COMPATIBLES = {
+    Modalite.PRESENTIEL: [Modalite.PRESENTIEL, Modalite.MIXTE],
+    Modalite.DISTANCE: [Modalite.DISTANCE, Modalite.MIXTE],
+    Modalite.MIXTE: [Modalite.MIXTE],
+}
+
+
+def niveaux_accessibles(niveau: str) -> list[str]:
+    """French levels an action may require for a person at `niveau` (blank = no requirement)."""
+    return ["", *[c.value for c in NiveauFrancais][: NiveauFrancais.rank(niveau) + 1]]
 
 
 class ThemeQuerySet(models.QuerySet):
@@ -19,6 +42,10 @@ class DispositifQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Statut.PUBLIE)
 
+    def current(self):
+        """Not ended yet (an action without an end date runs on)."""
+        return self.filter(models.Q(end_date__isnull=True) | models.Q(end_date__gte=Now()))
+
     def with_themes(self, slugs):
         """Dispositifs on any of these themes or their sub-themes (no duplicate rows)."""
         from .models import Theme
@@ -29,3 +56,116 @@ class DispositifQuerySet(models.QuerySet):
         wanted = Theme.objects.expand(slugs).values("slug")
         return self.filter(
             models.Exists(through.objects.filter(dispositif_id=models.OuterRef("pk"), theme_id__in=wanted)))
+
+    def matching(self, filters):
+        """Apply the eligibility filters of a `recherche.Filters` (place-independent ones)."""
+        qs = self.with_themes(filters.themes)
+        if filters.public:
+            qs = qs.filter(models.Q(publics__contains=[filters.public]) | models.Q(publics__contains=[Public.TOUS])
+                           | models.Q(publics=[]))
+        if filters.langue:
+            q = models.Q(languages__contains=[filters.langue])
+            if filters.langue == "fr":
+                q |= models.Q(languages=[])
+            qs = qs.filter(q)
+        if filters.age is not None:
+            qs = qs.filter(models.Q(age_min__isnull=True) | models.Q(age_min__lte=filters.age),
+                           models.Q(age_max__isnull=True) | models.Q(age_max__gte=filters.age))
+        if filters.gratuit is not None:
+            qs = qs.filter(free=filters.gratuit)
+        if filters.modalite:
+            qs = qs.filter(modality__in=MODALITES_COMPATIBLES[filters.modalite])
+        if filters.niveau_francais:
+            qs = qs.filter(french_level__in=niveaux_accessibles(filters.niveau_francais))
+        return qs
+
+    # -- geography ------------------------------------------------------------------------------
+    def near(self, point, radius_km: float):
+        """With a lieu within `radius_km` (ST_DWithin on geography, GiST index), annotated with
+        `distance_m`, the distance to the nearest such lieu."""
+        from .models import Lieu
+
+        lieux = Lieu.objects.filter(dispositif_id=models.OuterRef("pk"), point__dwithin=(point, D(km=radius_km)))
+        nearest = lieux.annotate(d=Distance("point", point)).order_by("d").values("d")[:1]
+        return self.filter(models.Exists(lieux)).annotate(distance_m=models.Subquery(nearest))
+
+    def covering(self, commune, *, national: bool = True):
+        """Whose couverture includes the commune: named, or its département, or its région (codes,
+        not polygons), or national when `national`."""
+        q = self._covers_commune(commune) | self._covers_departement(commune.departement_id)
+        q |= self._covers_region(commune.region_id)
+        if national:
+            q |= models.Q(national=True)
+        return self.filter(q)
+
+    def in_departement(self, code: str):
+        """Relevant to a département: a lieu in it, or a couverture naming it, its région or one of its communes."""
+        from territoires.models import Departement
+
+        from .models import Lieu
+
+        region = Departement.objects.filter(code=code).values("region_id")
+        through = self.model.communes.through
+        return self.filter(
+            models.Exists(Lieu.objects.filter(dispositif_id=models.OuterRef("pk"), commune__departement_id=code))
+            | self._covers_departement(code)
+            | models.Exists(self.model.regions.through.objects.filter(
+                dispositif_id=models.OuterRef("pk"), region_id__in=region))
+            | models.Exists(through.objects.filter(dispositif_id=models.OuterRef("pk"),
+                                                   commune__departement_id=code)))
+
+    def in_region(self, code: str):
+        """Relevant to a région: a lieu in it, or a couverture naming it or any of its parts."""
+        from .models import Lieu
+
+        return self.filter(
+            models.Exists(Lieu.objects.filter(dispositif_id=models.OuterRef("pk"), commune__region_id=code))
+            | self._covers_region(code)
+            | models.Exists(self.model.departements.through.objects.filter(
+                dispositif_id=models.OuterRef("pk"), departement__region_id=code))
+            | models.Exists(self.model.communes.through.objects.filter(
+                dispositif_id=models.OuterRef("pk"), commune__region_id=code)))
+
+    def reachable_from(self, place, *, radius_km: float = 30, national: bool = True):
+        """What is available from `place` (a `recherche.Place`), each row annotated with `portee`
+        (its finest reason) and `distance_m` (nearest lieu). The readable, slower twin of
+        `recherche.search`: it tests every dispositif instead of starting from the indexes."""
+        from .models import Lieu
+
+        point = place.point
+        within = Lieu.objects.filter(dispositif_id=models.OuterRef("pk"), point__dwithin=(point, D(km=radius_km)))
+        nearest = (Lieu.objects.filter(dispositif_id=models.OuterRef("pk"))
+                   .annotate(d=Distance("point", point)).order_by("d").values("d")[:1])
+        whens = [
+            models.When(models.Exists(within), then=models.Value("proximite")),
+            models.When(self._covers_commune(place.commune), then=models.Value("commune")),
+            models.When(self._covers_departement(place.departement.code), then=models.Value("departement")),
+            models.When(self._covers_region(place.region.code), then=models.Value("region")),
+        ]
+        if national:
+            whens.append(models.When(national=True, then=models.Value("national")))
+        portee = models.Case(*whens, default=None, output_field=models.CharField())
+        return self.annotate(portee=portee, distance_m=models.Subquery(nearest)).filter(portee__isnull=False)
+
+    def ordered_by_portee(self):
+        """Proximity by distance, then coverage finest first (nearest lieu, then title), then
+        national by title."""
+        rank = models.Case(*[models.When(portee=p, then=models.Value(i)) for i, p in enumerate(PORTEES)],
+                           output_field=models.IntegerField())
+        national_last = models.Case(models.When(portee="national", then=None), default=models.F("distance_m"))
+        return self.annotate(portee_rank=rank, distance_key=national_last).order_by(
+            "portee_rank", models.F("distance_key").asc(nulls_last=True), "title", "pk")
+
+    # -- coverage by codes ---------------------------------------------------------------------
+    def _covers_commune(self, commune):
+        code = getattr(commune, "code", commune)
+        return models.Exists(self.model.communes.through.objects.filter(
+            dispositif_id=models.OuterRef("pk"), commune_id=code))
+
+    def _covers_departement(self, code: str):
+        return models.Exists(self.model.departements.through.objects.filter(
+            dispositif_id=models.OuterRef("pk"), departement_id=code))
+
+    def _covers_region(self, code: str):
+        return models.Exists(self.model.regions.through.objects.filter(
+            dispositif_id=models.OuterRef("pk"), region_id=code))

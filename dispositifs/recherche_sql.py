@@ -1,0 +1,138 @@
+"""The near-me statement behind `recherche.search`.
+
+Why raw SQL: the rules fit the ORM (`DispositifQuerySet.reachable_from`), but the ORM can only
+state them as "test every published dispositif" (a CASE of EXISTS per row, 100,000 rows). Fast
+is the other way round: start from the indexes (KNN `<->` on the lieux' GiST index bounded by
+ST_DWithin; the coverage through tables by code; the partial index of national ones), union
+those few candidates, keep each dispositif once with its finest reason, then order, count,
+count per theme and cut the page, all in one round trip. The ORM cannot express the
+MATERIALIZED CTEs, DISTINCT ON, LATERAL nearest lieu and json aggregates of that plan.
+Every value is a bound parameter; the only formatted parts are table names and fixed fragments.
+"""
+
+from .models import Dispositif, Lieu, Theme
+from .querysets import MODALITES_COMPATIBLES, niveaux_accessibles
+from .vocabulaires import Public, Statut
+
+# Proximity keeps the KNN_LIMIT nearest matching lieux within the radius: beyond that a person
+# does not scroll, and the index scan stays short in the densest cities.
+KNN_LIMIT = 1000
+
+T_DISPOSITIF = Dispositif._meta.db_table
+T_LIEU = Lieu._meta.db_table
+T_THEME = Theme._meta.db_table
+T_THEMES = Dispositif.themes.through._meta.db_table
+T_COMMUNES = Dispositif.communes.through._meta.db_table
+T_DEPARTEMENTS = Dispositif.departements.through._meta.db_table
+T_REGIONS = Dispositif.regions.through._meta.db_table
+
+ORIGIN = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography"
+
+
+def where_filters(filters, theme_ids, params: dict, alias: str = "d") -> str:
+    """SQL conditions on the dispositif row `alias` for the filters (same rules as
+    `DispositifQuerySet.matching`); adds its values to `params`."""
+    conds = [f"{alias}.status = %(statut)s", f"({alias}.end_date IS NULL OR {alias}.end_date >= CURRENT_DATE)"]
+    params["statut"] = Statut.PUBLIE.value
+    if filters.themes:
+        params["themes"] = list(theme_ids)
+        conds.append(f"EXISTS (SELECT 1 FROM {T_THEMES} dt WHERE dt.dispositif_id = {alias}.id "
+                     "AND dt.theme_id = ANY(%(themes)s))")
+    if filters.public:
+        params["public"] = [filters.public]
+        params["tous"] = [Public.TOUS.value]
+        conds.append(f"({alias}.publics @> %(public)s::varchar[] OR {alias}.publics @> %(tous)s::varchar[] "
+                     f"OR {alias}.publics = '{{}}')")
+    if filters.langue:
+        params["langue"] = [filters.langue]
+        empty = f" OR {alias}.languages = '{{}}'" if filters.langue == "fr" else ""
+        conds.append(f"({alias}.languages @> %(langue)s::varchar[]{empty})")
+    if filters.age is not None:
+        params["age"] = filters.age
+        conds.append(f"({alias}.age_min IS NULL OR {alias}.age_min <= %(age)s) "
+                     f"AND ({alias}.age_max IS NULL OR {alias}.age_max >= %(age)s)")
+    if filters.gratuit is not None:
+        params["gratuit"] = filters.gratuit
+        conds.append(f"{alias}.free = %(gratuit)s")
+    if filters.modalite:
+        params["modalites"] = [str(m) for m in MODALITES_COMPATIBLES[filters.modalite]]
+        conds.append(f"{alias}.modality = ANY(%(modalites)s)")
+    if filters.niveau_francais:
+        params["niveaux"] = niveaux_accessibles(filters.niveau_francais)
+        conds.append(f"{alias}.french_level = ANY(%(niveaux)s)")
+    return " AND ".join(conds)
+
+
+def build(place, filters, *, theme_ids, offset: int, limit: int) -> tuple[str, dict]:
+    """The statement and its parameters; it returns one row: (count, facettes json, page json).
+
+    Page rows are [id, rank, distance_m, lieu_id], rank being the index in querysets.PORTEES."""
+    params = {
+        "lon": place.point.x, "lat": place.point.y, "radius_m": filters.rayon_km * 1000.0, "knn": KNN_LIMIT,
+        "commune": place.commune.code, "departement": place.departement.code, "region": place.region.code,
+        "offset": offset, "limit": limit,
+    }
+    where = where_filters(filters, theme_ids, params)
+    national = f"UNION ALL SELECT id, 4 FROM {T_DISPOSITIF} WHERE national" if filters.national else ""
+    sql = f"""
+WITH near AS MATERIALIZED (
+    SELECT DISTINCT ON (k.id) k.id, k.lieu_id, k.dist FROM (
+        SELECT l.dispositif_id AS id, l.id AS lieu_id, ST_Distance(l.point, {ORIGIN}) AS dist
+        FROM {T_LIEU} l JOIN {T_DISPOSITIF} d ON d.id = l.dispositif_id
+        WHERE ST_DWithin(l.point, {ORIGIN}, %(radius_m)s) AND {where}
+        ORDER BY l.point <-> {ORIGIN}
+        LIMIT %(knn)s
+    ) k
+    ORDER BY k.id, k.dist
+),
+cover AS MATERIALIZED (
+    SELECT d.id, c.level, d.title
+    FROM (
+        SELECT c.id, min(c.level) AS level FROM (
+            SELECT dispositif_id AS id, 1 AS level FROM {T_COMMUNES} WHERE commune_id = %(commune)s
+            UNION ALL SELECT dispositif_id, 2 FROM {T_DEPARTEMENTS} WHERE departement_id = %(departement)s
+            UNION ALL SELECT dispositif_id, 3 FROM {T_REGIONS} WHERE region_id = %(region)s
+            {national}
+        ) c
+        WHERE NOT EXISTS (SELECT 1 FROM near n WHERE n.id = c.id)
+        GROUP BY c.id
+    ) c
+    JOIN {T_DISPOSITIF} d ON d.id = c.id
+    WHERE {where}
+),
+ranked AS MATERIALIZED (
+    SELECT n.id, 0 AS level, n.dist, n.lieu_id, ''::text AS title FROM near n
+    UNION ALL
+    SELECT c.id, c.level, nl.dist, nl.lieu_id, c.title FROM cover c
+    LEFT JOIN LATERAL (
+        SELECT l.id AS lieu_id, ST_Distance(l.point, {ORIGIN}) AS dist FROM {T_LIEU} l
+        WHERE l.dispositif_id = c.id AND c.level < 4 ORDER BY l.point <-> {ORIGIN} LIMIT 1
+    ) nl ON true
+),
+page AS (
+    SELECT r.*, row_number() OVER () AS ord FROM (
+        SELECT * FROM ranked
+        ORDER BY level, CASE WHEN level = 4 THEN NULL ELSE dist END NULLS LAST, title, id
+        LIMIT %(limit)s OFFSET %(offset)s
+    ) r
+)
+SELECT
+    (SELECT count(*) FROM ranked),
+    (SELECT json_object_agg(f.slug, f.n) FROM (
+        SELECT v.slug, count(DISTINCT r.id) AS n
+        FROM ranked r
+        JOIN {T_THEMES} dt ON dt.dispositif_id = r.id
+        JOIN {T_THEME} t ON t.slug = dt.theme_id
+        CROSS JOIN LATERAL (VALUES (t.slug), (t.parent_id)) v(slug)
+        WHERE v.slug IS NOT NULL
+        GROUP BY v.slug
+    ) f),
+    (SELECT json_agg(json_build_array(p.id, p.level, coalesce(p.dist, nl.dist), coalesce(p.lieu_id, nl.lieu_id))
+                     ORDER BY p.ord)
+     FROM page p
+     LEFT JOIN LATERAL (
+        SELECT l.id AS lieu_id, ST_Distance(l.point, {ORIGIN}) AS dist FROM {T_LIEU} l
+        WHERE l.dispositif_id = p.id AND p.level = 4 ORDER BY l.point <-> {ORIGIN} LIMIT 1
+     ) nl ON true)
+"""
+    return sql, params
