@@ -6,6 +6,7 @@ from annuaire.web import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("recherche/", views.recherche, name="recherche"),
     path("dispositifs/<int:pk>/", views.dispositif_detail, name="dispositif-detail"),
     path("territoires/departements/<str:code>/", views.departement, name="departement"),
     path("territoires/departements/<str:code>/contour.geojson", views.departement_outline,

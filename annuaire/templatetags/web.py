@@ -48,3 +48,14 @@ def choice_label(value, choices):
         return choices(value).label
     except ValueError:
         return value
+
+
+@register.simple_tag
+def query(params, **changes):
+    """The current query string with some parameters replaced (`page=2`) or removed (`page=None`)."""
+    result = params.copy()
+    for key, value in changes.items():
+        result.pop(key, None)
+        if value is not None and value != "":
+            result.setlist(key, [value])
+    return result.urlencode()

@@ -2,15 +2,19 @@
 
 import json
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from dispositifs.models import Dispositif, Theme
+from dispositifs.recherche import SearchTimeout
+from dispositifs.vocabulaires import Modalite, NiveauFrancais, Public
 from territoires.models import Departement
 
-from . import presenters, selectors
+from . import presenters, search_page, selectors
 from .themes import shortcuts
 
 
@@ -74,3 +78,55 @@ def departement_outline(request, code: str):
         return HttpResponse(json.dumps({"detail": "Département inconnu : utilisez un code comme 21 ou 2A."}),
                             status=404, content_type="application/json")
     return HttpResponse(geojson, content_type="application/geo+json")
+
+
+@require_GET
+def recherche(request):
+    """Results of the same search as /api/v1/recherche/, grouped by reason; a plain GET form."""
+    params = request.GET
+    context = {"rayons": search_page.RAYONS_KM, "lieu_text": params.get("lieu", ""), "error": None,
+               "publics": Public.choices, "niveaux": NiveauFrancais.choices, "modalites": Modalite.choices,
+               "params": params}
+    try:
+        place, filters, result = search_page.run(params)
+    except search_page.PlaceNotFound as exc:
+        context.update(error=_("Nous n'avons pas trouvé ce lieu. Vérifiez l'orthographe ou écrivez le code postal."),
+                       error_detail=exc.detail, suggestions=search_page.suggestions(params.get("lieu", "")))
+        return render(request, "annuaire/recherche.html", context, status=400)
+    except search_page.InvalidSearch as exc:
+        context.update(error=_("Un filtre n'est pas valide : corrigez-le puis relancez la recherche."),
+                       error_detail=exc.detail)
+        return render(request, "annuaire/recherche.html", context, status=400)
+    except SearchTimeout:
+        context.update(error=_("La recherche a pris trop de temps. Réessayez avec un rayon plus petit ou un thème."))
+        return render(request, "annuaire/recherche.html", context, status=503)
+    if place is None:
+        return render(request, "annuaire/recherche.html", context)
+
+    page_number = _page_number(params.get("page"))
+    paginator = Paginator(result, search_page.PAGE_SIZE)
+    page = paginator.get_page(page_number)
+    results = list(page.object_list)  # one statement for the page (the count came with page 1's)
+    points = [{"lat": round(r.lieu_proche.point.y, 5), "lon": round(r.lieu_proche.point.x, 5),
+               "title": r.dispositif.title, "url": r.dispositif.get_absolute_url(), "place": r.lieu_proche.commune.nom}
+              for r in results if r.lieu_proche is not None]
+    nearby = sum(1 for r in results if r.portee == "proximite")
+    context.update(
+        place=place, filters=filters, result=result, page=page, count=result.count,
+        groups=search_page.group_by_portee(results),
+        facets=search_page.theme_facets(result.facettes, filters.themes),
+        map_points=points, outline_code=place.departement.code,
+        wider=search_page.wider_radius(filters.rayon_km) if nearby == 0 and page.number == 1 else None,
+        here=request.get_full_path(),
+        lieu_text=params.get("lieu") or place.label,
+    )
+    if not place.point.equals(place.commune.centre):  # a position: keep it for the next filter change
+        context.update(point_lat=f"{place.point.y:.5f}", point_lon=f"{place.point.x:.5f}")
+    return render(request, "annuaire/recherche.html", context)
+
+
+def _page_number(value) -> int:
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return 1

@@ -9,6 +9,7 @@
     var commune = root.querySelector("[data-commune]");
     var lat = root.querySelector("[data-lat]");
     var lon = root.querySelector("[data-lon]");
+    var placeLabel = root.querySelector("[data-place-label]");
     var geoloc = root.querySelector("[data-geoloc]");
     var form = input && input.form;
     if (!input || !form) return;
@@ -20,7 +21,8 @@
     }
     function choose(i) {
       var c = items[i]; if (!c) return;
-      input.value = c.label; commune.value = c.code; lat.disabled = lon.disabled = true; close();
+      input.value = c.label; commune.value = c.code; placeLabel.value = c.label; lat.disabled = lon.disabled = true;
+      close();
     }
     function highlight(i) {
       var options = list.querySelectorAll("li");
@@ -59,7 +61,8 @@
         .catch(function () { items = []; render(); });
     }
     input.addEventListener("input", function () {
-      commune.value = ""; clearTimeout(timer); timer = setTimeout(fetchSuggestions, 200);
+      commune.value = ""; lat.disabled = lon.disabled = true;
+      clearTimeout(timer); timer = setTimeout(fetchSuggestions, 200);
     });
     input.addEventListener("keydown", function (e) {
       if (list.hidden) return;
