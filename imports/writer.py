@@ -1,0 +1,212 @@
+"""The bulk upsert of one import run, inside the caller's transaction.
+
+New dispositifs are COPYed straight into their table (~70k rows/s, against ~2k/s for save() per
+row); changed ones go through a temporary table and one UPDATE .. FROM; unchanged ones (same
+content hash) are not touched. Lieux and the M2M rows (themes, coverage) of written dispositifs
+are replaced in bulk through their through tables.
+
+Column lists come from the models, so a column added later with a default is filled with it.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import JSONField
+from django.utils import timezone
+from psycopg.types.json import Jsonb
+
+from dispositifs.models import Dispositif, Lieu, Structure
+from dispositifs.validation import structure_key
+from dispositifs.vocabulaires import Statut
+from territoires.text import fold
+
+BATCH_SIZE = 5000
+DISPOSITIF = Dispositif._meta.db_table
+LIEU = Lieu._meta.db_table
+
+
+@dataclass
+class WriteResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    archived: int = 0
+
+
+def import_key(cand) -> str:
+    """External id when the file has one, else a stable hash of title + structure + place."""
+    ext = cand.fields.get("external_id") or ""
+    if ext:
+        return ("id:" + ext) if len(ext) <= 61 else "idh:" + hashlib.blake2b(ext.encode(), digest_size=20).hexdigest()
+    place = cand.lieu["commune"].code if cand.lieu else "zone:" + ",".join(sorted(
+        [*(f"r{c}" for c in cand.coverage.regions), *(f"d{c}" for c in cand.coverage.departements),
+         *(f"c{c}" for c in cand.coverage.communes)] + (["national"] if cand.coverage.national else [])))
+    parts = "\x1f".join([fold(cand.fields["title"]), fold((cand.structure or {}).get("name", "")), place])
+    return "h:" + hashlib.blake2b(parts.encode(), digest_size=20).hexdigest()
+
+
+def content_hash(cand) -> str:
+    lieu = cand.lieu
+    payload = (
+        sorted((k, v.isoformat() if hasattr(v, "isoformat") else v) for k, v in cand.fields.items()),
+        sorted(cand.themes),
+        (cand.structure or {}).get("siret", ""), structure_key((cand.structure or {}).get("name", "")),
+        (cand.structure or {}).get("kind", ""),
+        None if lieu is None else (lieu["name"], lieu["address"], lieu["postal_code"], lieu["commune"].code,
+                                   round(lieu["lon"], 6), round(lieu["lat"], 6), lieu["precision"],
+                                   lieu["accessibility"], lieu["opening_hours"]),
+        cand.coverage.national, sorted(cand.coverage.regions), sorted(cand.coverage.departements),
+        sorted(cand.coverage.communes),
+    )
+    return hashlib.blake2b(json.dumps(payload, default=str).encode(), digest_size=24).hexdigest()
+
+
+def _columns(model, skip=("id",)):
+    return [f for f in model._meta.concrete_fields if f.column not in skip]
+
+
+def _row(fields, values: dict) -> list:
+    out = []
+    for f in fields:
+        value = values[f.attname] if f.attname in values else f.get_default()
+        if isinstance(f, JSONField) and value is not None:
+            value = Jsonb(value)
+        out.append(value)
+    return out
+
+
+def _copy(cursor, table: str, columns: list[str], rows) -> None:
+    with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def resolve_structures(candidates) -> int:
+    """Set `structure_id` on every candidate: matched by SIRET, else folded name + commune; the
+    missing ones are created in bulk. Returns the number created."""
+    by_siret, by_name = {}, {}
+    for sid, siret, key, commune in Structure.objects.values_list("id", "siret", "name_key", "commune_id"):
+        if siret:
+            by_siret[siret] = sid
+        by_name.setdefault((key, commune), sid)
+        by_name.setdefault((key, None), sid)
+    new: dict[tuple, Structure] = {}
+    pending = []
+    for cand in candidates:
+        s = cand.structure
+        if not s:
+            cand.structure_id = None
+            continue
+        key = structure_key(s["name"])
+        sid = (by_siret.get(s["siret"]) if s["siret"] else None) or by_name.get((key, s["commune"]))
+        if sid is None and not s["commune"]:
+            sid = by_name.get((key, None))
+        if sid is not None:
+            cand.structure_id = sid
+            continue
+        ident = ("siret", s["siret"]) if s["siret"] else ("name", key, s["commune"])
+        if ident not in new:
+            new[ident] = Structure(name=s["name"], name_key=key, kind=s["kind"], siret=s["siret"],
+                                   commune_id=s["commune"])
+        pending.append((cand, ident))
+    if new:
+        Structure.objects.bulk_create(new.values(), batch_size=BATCH_SIZE)
+    for cand, ident in pending:
+        cand.structure_id = new[ident].pk
+    return len(new)
+
+
+def dispositif_values(cand, *, source: str, now) -> dict:
+    f = cand.fields
+    return {**f, "structure_id": cand.structure_id, "national": cand.coverage.national, "status": Statut.PUBLIE,
+            "source": source, "import_key": cand.import_key, "content_hash": cand.content_hash,
+            "created_at": now, "updated_at": now}
+
+
+def write_batch(cursor, batch, *, source: str, existing: dict, now) -> None:
+    """Write one batch of new or changed candidates (children replaced), ids set on the candidates."""
+    dcols = _columns(Dispositif)
+    creates = [c for c in batch if c.import_key not in existing]
+    updates = [c for c in batch if c.import_key in existing]
+    if creates:
+        _copy(cursor, DISPOSITIF, [f.column for f in dcols],
+              (_row(dcols, dispositif_values(c, source=source, now=now)) for c in creates))
+        cursor.execute(f"SELECT import_key, id FROM {DISPOSITIF} WHERE source = %s AND import_key = ANY(%s)",
+                       [source, [c.import_key for c in creates]])
+        ids = dict(cursor.fetchall())
+        for c in creates:
+            c.pk = ids[c.import_key]
+    if updates:
+        for c in updates:
+            c.pk = existing[c.import_key][0]
+        cursor.execute(f"DROP TABLE IF EXISTS stage_dispositif; "
+                       f"CREATE TEMP TABLE stage_dispositif (LIKE {DISPOSITIF}) ON COMMIT DROP")
+        all_cols = [Dispositif._meta.pk, *dcols]
+        _copy(cursor, "stage_dispositif", [f.column for f in all_cols],
+              (_row(all_cols, {"id": c.pk, **dispositif_values(c, source=source, now=now)}) for c in updates))
+        assignments = ", ".join(f"{f.column} = s.{f.column}" for f in dcols if f.column != "created_at")
+        cursor.execute(f"UPDATE {DISPOSITIF} d SET {assignments} FROM stage_dispositif s WHERE d.id = s.id")
+        ids = [c.pk for c in updates]
+        cursor.execute(f"DELETE FROM {LIEU} WHERE dispositif_id = ANY(%s)", [ids])
+        for field in ("themes", "regions", "departements", "communes"):
+            through = getattr(Dispositif, field).through._meta.db_table
+            cursor.execute(f"DELETE FROM {through} WHERE dispositif_id = ANY(%s)", [ids])
+    _write_children(cursor, batch)
+
+
+def _write_children(cursor, batch) -> None:
+    lcols = _columns(Lieu)
+    lieux = []
+    for c in batch:
+        lieu = c.lieu
+        if lieu:
+            lieux.append(_row(lcols, {
+                "dispositif_id": c.pk, "name": lieu["name"], "address": lieu["address"],
+                "postal_code": lieu["postal_code"], "commune_id": lieu["commune"].code,
+                "point": f"SRID=4326;POINT({lieu['lon']} {lieu['lat']})", "precision": lieu["precision"],
+                "accessibility": lieu["accessibility"], "opening_hours": lieu["opening_hours"]}))
+    if lieux:
+        _copy(cursor, LIEU, [f.column for f in lcols], lieux)
+    for field, values in (("themes", lambda c: c.themes), ("regions", lambda c: c.coverage.regions),
+                          ("departements", lambda c: c.coverage.departements),
+                          ("communes", lambda c: c.coverage.communes)):
+        m2m = getattr(Dispositif, field).field
+        through = m2m.remote_field.through._meta
+        target = m2m.m2m_reverse_name()
+        rows = [(c.pk, v) for c in batch for v in values(c)]
+        if rows:
+            _copy(cursor, through.db_table, [m2m.m2m_column_name(), target], rows)
+
+
+def upsert(candidates, *, source: str, archive_missing: bool, present_keys: set, progress=None) -> WriteResult:
+    """Create, update or leave each candidate; optionally archive the source's absent dispositifs."""
+    result = WriteResult()
+    now = timezone.now()
+    existing = {key: (pk, chash, status) for pk, key, chash, status in
+                Dispositif.objects.filter(source=source).values_list("id", "import_key", "content_hash", "status")}
+    todo = []
+    for cand in candidates:
+        old = existing.get(cand.import_key)
+        if old is None:
+            result.created += 1
+            todo.append(cand)
+        elif old[1] != cand.content_hash or old[2] != Statut.PUBLIE:
+            result.updated += 1
+            todo.append(cand)
+        else:
+            result.unchanged += 1
+    resolve_structures(todo)
+    with connection.cursor() as cursor:
+        for start in range(0, len(todo), BATCH_SIZE):
+            batch = todo[start:start + BATCH_SIZE]
+            write_batch(cursor, batch, source=source, existing=existing, now=now)
+            if progress:
+                progress(len(batch))
+        if archive_missing:
+            cursor.execute(f"UPDATE {DISPOSITIF} SET status = %s, updated_at = %s WHERE source = %s "
+                           f"AND status <> %s AND NOT (import_key = ANY(%s))",
+                           [Statut.ARCHIVE, now, source, Statut.ARCHIVE, list(present_keys)])
+            result.archived = cursor.rowcount
+    return result
