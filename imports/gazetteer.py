@@ -19,7 +19,7 @@ from territoires.text import fold
 ARRONDISSEMENTS = Path(settings.BASE_DIR) / "fixtures" / "territoires" / "arrondissements.csv"
 _CEDEX = re.compile(r"\s+cedex(\s+\d+)?$")
 _ARR = re.compile(r"^(paris|lyon|marseille)\s+(\d{1,2})\s*(e|er|eme|ieme)?(\s+arrondissement)?$")
-_SPLIT = re.compile(r"\s*(?:[,;/\n|+]|\s-\s|\bet\b)\s*", re.I)
+_SPLIT = re.compile(r"\s*(?:[,;/\n|+]|\s-\s)\s*|\s+et\s+", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +158,7 @@ class Gazetteer:
         if not key:
             return cov
         if key in {"national", "nationale", "france", "france entiere", "toute la france", "territoire national",
-                   "france metropolitaine", "national a distance", "tout le territoire"}:
+                   "france metropolitaine", "national a distance", "tout le territoire", "pays"}:
             cov.national = True
             return cov
         if self._one(text, cov, departement=departement, row_departement=row_departement):
