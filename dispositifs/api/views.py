@@ -1,0 +1,177 @@
+"""API v1 of the dispositifs: the near-me search and the catalogue. Thin: parse, call
+`dispositifs.recherche` / the QuerySet methods, shape the answer."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.generics import ListAPIView, RetrieveAPIView
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import APIView
+
+from dispositifs.models import Dispositif
+from dispositifs.recherche import (
+    PAGE_SIZE_DEFAULT,
+    PAGE_SIZE_MAX,
+    Filters,
+    InvalidSearch,
+    SearchTimeout,
+    parse_page,
+    resolve_place_from_params,
+    search,
+)
+from territoires.models import Departement, Region
+
+from . import docs
+from .serializers import (
+    DispositifDetailSerializer,
+    DispositifSerializer,
+    ErrorSerializer,
+    RechercheSerializer,
+    feature_collection,
+    result_data,
+)
+
+ERRORS = {400: OpenApiResponse(ErrorSerializer, description="Paramètre invalide ou lieu introuvable / "
+                                                            "invalid parameter or unknown place."),
+          503: OpenApiResponse(ErrorSerializer, description="Recherche trop longue / search timed out.")}
+
+
+class GeoJSONRenderer(JSONRenderer):
+    media_type = "application/geo+json"
+    format = "geojson"
+
+
+class SearchErrorsMixin:
+    """InvalidSearch (and PlaceNotFound) -> 400 {"detail", "parametre"}; SearchTimeout -> 503."""
+
+    def handle_exception(self, exc):
+        if isinstance(exc, InvalidSearch):
+            body = {"detail": exc.detail}
+            if exc.param:
+                body["parametre"] = exc.param
+            return Response(body, status=400)
+        if isinstance(exc, SearchTimeout):
+            return Response({"detail": str(exc)}, status=503)
+        return super().handle_exception(exc)
+
+
+class RechercheView(SearchErrorsMixin, APIView):
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(
+        operation_id="recherche",
+        summary="Ce qui est disponible près d'un lieu / what is available near a place",
+        description=(
+            "Un lieu parmi lat+lon, commune, code_postal, adresse ; chaque résultat a sa raison la plus fine "
+            "(`portee`) : proximite (un lieu dans le rayon, par distance), puis commune, departement, region "
+            "(couverture, lieu le plus proche puis titre), puis national (par titre). Un dispositif apparaît "
+            "une fois. `facettes.themes` compte les résultats par thème.\n\n"
+            "One place among lat+lon, commune, code_postal, adresse; each result carries its finest reason "
+            "(`portee`): proximity (a lieu within the radius, by distance), then coverage of the commune, "
+            "département, région (nearest lieu, then title), then national (by title). A dispositif appears "
+            "once. `facettes.themes` counts results per theme."),
+        parameters=docs.PLACE + docs.FILTERS + docs.SEARCH_ONLY + docs.PAGINATION,
+        responses={200: RechercheSerializer, **ERRORS},
+        tags=["recherche"],
+    )
+    def get(self, request):
+        params = request.query_params
+        place = resolve_place_from_params(params)
+        filters = Filters.from_params(params)
+        page, size = parse_page(params)
+        result = search(place, filters)
+        rows = result.page(page, size)
+        count = result.count
+        url = request.build_absolute_uri()
+        return Response({
+            "lieu": place.as_dict(),
+            "count": count,
+            "next": replace_query_param(url, "page", page + 1) if page * size < count else None,
+            "previous": replace_query_param(url, "page", page - 1) if page > 1 else None,
+            "facettes": result.facettes,
+            "results": [result_data(r, request) for r in rows],
+        })
+
+
+class CataloguePagination(PageNumberPagination):
+    page_size = PAGE_SIZE_DEFAULT
+    page_size_query_param = "page_size"
+    max_page_size = PAGE_SIZE_MAX
+
+    def get_paginated_response(self, data):
+        if isinstance(data, dict) and data.get("type") == "FeatureCollection":
+            members = {"count": self.page.paginator.count, "next": self.get_next_link(),
+                       "previous": self.get_previous_link()}
+            return Response({"type": "FeatureCollection", **members, "features": data["features"]})
+        return super().get_paginated_response(data)
+
+
+class GeoJSONMixin:
+    renderer_classes = [JSONRenderer, GeoJSONRenderer]
+
+    def wants_geojson(self) -> bool:
+        return getattr(self.request.accepted_renderer, "format", None) == "geojson"
+
+
+@extend_schema(
+    operation_id="dispositifs_liste",
+    summary="Catalogue des dispositifs publiés / catalogue of published dispositifs",
+    description="Filtres de la recherche, plus département, région, structure ; ?format=geojson donne une "
+                "FeatureCollection des lieux de la page. / The search filters plus département, région, "
+                "structure; ?format=geojson gives a FeatureCollection of the page's lieux.",
+    parameters=docs.FILTERS + docs.CATALOGUE_ONLY + docs.PAGINATION,
+    responses={200: DispositifSerializer(many=True), **ERRORS},
+    tags=["dispositifs"],
+)
+class DispositifListView(SearchErrorsMixin, GeoJSONMixin, ListAPIView):
+    serializer_class = DispositifSerializer
+    pagination_class = CataloguePagination
+
+    def get_queryset(self):
+        params = self.request.query_params
+        filters = Filters.from_params(params)
+        qs = Dispositif.objects.published().current().matching(filters)
+        if filters.departement:
+            if not Departement.objects.filter(code=filters.departement).exists():
+                raise InvalidSearch(f"Département inconnu : {filters.departement}.", param="departement")
+            qs = qs.in_departement(filters.departement)
+        if filters.region:
+            if not Region.objects.filter(code=filters.region).exists():
+                raise InvalidSearch(f"Région inconnue : {filters.region}.", param="region")
+            qs = qs.in_region(filters.region)
+        if filters.structure:
+            qs = qs.filter(structure_id=filters.structure)
+        if params.get("national", "").strip():
+            qs = qs.filter(national=filters.national)
+        qs = qs.select_related("structure").prefetch_related("themes").order_by("title", "pk")
+        if self.wants_geojson():
+            qs = qs.prefetch_related("lieux__commune")
+        return qs
+
+    def list(self, request, *args, **kwargs):
+        if not self.wants_geojson():
+            return super().list(request, *args, **kwargs)
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(feature_collection(page, request))
+
+
+@extend_schema(
+    operation_id="dispositif_detail",
+    summary="Un dispositif / one dispositif",
+    description="Fiche complète ; ?format=geojson donne une FeatureCollection de ses lieux. / Full record; "
+                "?format=geojson gives a FeatureCollection of its lieux.",
+    parameters=[p for p in docs.CATALOGUE_ONLY if p.name == "format"],
+    responses={200: DispositifDetailSerializer, 404: ErrorSerializer},
+    tags=["dispositifs"],
+)
+class DispositifDetailView(GeoJSONMixin, RetrieveAPIView):
+    serializer_class = DispositifDetailSerializer
+    queryset = (Dispositif.objects.published().select_related("structure")
+                .prefetch_related("themes", "regions", "departements", "communes", "lieux__commune"))
+
+    def retrieve(self, request, *args, **kwargs):
+        dispositif = self.get_object()
+        if self.wants_geojson():
+            return Response(feature_collection([dispositif], request))
+        return Response(self.get_serializer(dispositif).data)
