@@ -107,3 +107,22 @@ def coverage_actions(departement: str, *, theme: str | None = None, limit: int =
         rows = cursor.fetchall()
     total = rows[0][3] if rows else 0
     return total, [(r[0], r[1], r[2]) for r in rows]
+
+
+def theme_lieux(theme: str, *, departement: str | None = None) -> list[tuple]:
+    """(lat, lon, dispositif id, title) of the published lieux on a theme (or its sub-themes),
+    national dispositifs included, in a département or everywhere."""
+    sql = """
+        SELECT round(ST_Y(l.point::geometry)::numeric, 5)::float, round(ST_X(l.point::geometry)::numeric, 5)::float,
+               d.id, d.title
+          FROM dispositifs_lieu l
+          JOIN dispositifs_dispositif d ON d.id = l.dispositif_id AND d.status = %(publie)s
+          JOIN territoires_commune c ON c.code = l.commune_id
+         WHERE (%(dep)s::text IS NULL OR c.departement_id = %(dep)s)
+           AND EXISTS (SELECT 1 FROM dispositifs_dispositif_themes dt JOIN dispositifs_theme t ON t.slug = dt.theme_id
+                        WHERE dt.dispositif_id = d.id AND (t.slug = %(theme)s OR t.parent_id = %(theme)s))
+         ORDER BY l.id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"dep": departement, "publie": Statut.PUBLIE.value, "theme": theme})
+        return cursor.fetchall()

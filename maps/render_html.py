@@ -296,3 +296,37 @@ def _coverage_panel(m, code, *, theme, density, labels, colours, present):
         " L.DomEvent.disableClickPropagation(d); return d; };"
         " c.addTo(" + m.get_name() + "); })();{% endmacro %}")
     panel.add_to(m)
+
+
+def gap_html(report, *, tiles: bool = True, source: str) -> str:
+    """The gap analysis as a map layer: communes beyond `km` of any lieu of the theme, in red by
+    population, the département contour, and the theme's lieux as clustered markers."""
+    from .gaps import gap_geojson
+
+    layer_data = gap_geojson(report)
+    m = _new_map(location=[46.6, 2.4], zoom=6, tiles=tiles)
+    bounds = None
+    if report.departement:
+        outline, bounds = geometry.departement_outline(report.departement)
+        folium.GeoJson(outline, name="Contour du département", interactive=False,
+                       style_function=lambda _f: {"fill": False, "color": "#000091", "weight": 3}).add_to(m)
+    if bounds:
+        m.fit_bounds(bounds)
+    breaks = [500, 2000, 5000, 20000, 50000, 100000, 200000]
+    features = [f for f in layer_data["features"] if f["geometry"]]
+    layer = folium.GeoJson({"type": "FeatureCollection", "features": features},
+                           name=f"Communes à plus de {report.km:g} km", zoom_on_click=False)
+    layer.add_to(m)
+    lieux = geometry.theme_lieux(report.theme, departement=report.departement)
+    FastMarkerCluster([[lat, lon, "#000091", pk, (title or "")[:80]] for lat, lon, pk, title in lieux],
+                      callback=_MARKER_CALLBACK, name=f"Lieux « {report.theme_label} »",
+                      options={"chunkedLoading": True}).add_to(m)
+    reds = ["#fff5f0", "#fee0d2", "#fcbba1", "#fc9272", "#fb6a4a", "#ef3b2c", "#cb181d", "#99000d"]
+    _DensityControl(layer, {
+        "title": report.summary(), "palette": reds, "nodata": NO_DATA, "source": source, "insets": [],
+        "indicators": [{"key": "population", "label": "Population", "breaks": breaks,
+                        "labels": class_labels(breaks), "legend": "Habitants des communes hors de portée"}],
+        "tooltip": [["population", "Population"], ["distance_km", "Lieu le plus proche (km)"]],
+    }).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    return m.get_root().render()
