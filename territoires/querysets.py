@@ -51,16 +51,21 @@ class CommuneQuerySet(models.QuerySet):
         prefix = models.Q(nom_normalise__startswith=key) | models.Q(nom_normalise__contains=f" {key}")
         if len(key) < 3:
             return self.filter(prefix).order_by("-population")
+        # Tiers: the exact name, then names starting with what is typed, then a word starting with it
+        # (all by population: typing "bor" means Bordeaux, not Bor-et-Bar), then typos by similarity.
+        similarity = TrigramWordSimilarity(key, "nom_normalise")
         return (
             self.filter(prefix | models.Q(nom_normalise__trigram_word_similar=key))
             .annotate(
                 exact=models.Case(
-                    models.When(nom_normalise=key, then=2),
-                    models.When(nom_normalise__startswith=key, then=1),
+                    models.When(nom_normalise=key, then=3),
+                    models.When(nom_normalise__startswith=key, then=2),
+                    models.When(nom_normalise__contains=f" {key}", then=1),
                     default=0,
                     output_field=models.IntegerField(),
                 ),
-                similarity=TrigramWordSimilarity(key, "nom_normalise"),
+                similarity=models.Case(models.When(exact=0, then=similarity), default=models.Value(1.0),
+                                       output_field=models.FloatField()),
             )
             .order_by("-exact", "-similarity", "-population")
         )
