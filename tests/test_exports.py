@@ -44,8 +44,8 @@ def test_csv_departement_holds_its_local_actions_once_per_lieu(case):
     assert (a["Intitulé"], a["Code INSEE"], a["Commune"], a["Code postal"]) == ("Action A", "35238", "Rennes", "35000")
     assert a["Thématique"] == "lecture-ecriture-calcul--maitriser-le-francais"
     assert a["Téléphone"] == "02 99 00 00 01" and a["Gratuit"] == "Oui"
-    assert rows[1]["Zone d'intervention"] == "Région Bretagne (53)" and rows[1]["Adresse"] == ""
-    assert rows[2]["Zone d'intervention"] == "Département Ille-et-Vilaine (35)"
+    assert rows[1]["Zone d'intervention"] == "Région Bretagne" and rows[1]["Adresse"] == ""
+    assert rows[2]["Zone d'intervention"] == "Département Ille-et-Vilaine"
 
 
 def test_region_and_all_scopes(case):

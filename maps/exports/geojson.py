@@ -17,7 +17,11 @@ def write_geojson(stream, dispositifs, *, metadata: dict) -> int:
         geometry = None
         if lieu is not None:
             geometry = {"type": "Point", "coordinates": [round(lieu.point.x, 6), round(lieu.point.y, 6)]}
-        properties = {**row, "id": d.pk, "Latitude": row["Latitude"] or None, "Longitude": row["Longitude"] or None}
+        properties = {**row, "id": d.pk}
+        if lieu is not None:
+            properties.update(Latitude=geometry["coordinates"][1], Longitude=geometry["coordinates"][0])
+        else:
+            properties.update(Latitude=None, Longitude=None)
         feature = {"type": "Feature", "id": f"{d.pk}-{lieu.pk}" if lieu else str(d.pk), "geometry": geometry,
                    "properties": properties}
         stream.write((",\n" if n else "") + json.dumps(feature, ensure_ascii=False))

@@ -1,18 +1,23 @@
 """One flat row per lieu (or per dispositif without lieu), with French headers the importer reads.
 
 The same rows feed the CSV, the XLSX and the GeoJSON properties, so the three formats agree.
-`Identifiant` is the producer's external id (else `annuaire-<pk>`): re-importing an export under
-the same source finds the same dispositifs and reports them `unchanged`.
+Round trip with `import_dispositifs`: every header is one the importer recognises, `Identifiant` is
+the producer's external id (empty when the producer gave none, so the importer falls back to the
+same title + structure + place key it used the first time), and the coverage is written the way
+the importer reads it ("National", "Région Bretagne", "Département Ille-et-Vilaine", commune INSEE
+codes). Re-importing an export under the same source reports its dispositifs `unchanged`.
+The importer takes one lieu per row: a dispositif with several lieux gives several rows here, which
+a spreadsheet or QGIS wants, but which the importer reads as duplicates of one identifiant.
 """
 
-from dispositifs.vocabulaires import Modalite, NiveauFrancais, Public, StatutProtection, TypeStructure
+from dispositifs.vocabulaires import Modalite, NiveauFrancais, Precision, Public, StatutProtection, TypeStructure
 
 COLUMNS = [
     "Identifiant", "Intitulé", "Structure", "Type de structure", "SIRET", "Thématique", "Résumé", "Description",
     "Public", "Statut de protection", "Âge minimum", "Âge maximum", "Niveau de français", "Langues", "Gratuit",
     "Tarif", "Modalité", "Inscription", "Téléphone", "Courriel", "Site", "Date de début", "Date de fin",
     "Zone d'intervention", "Nom du lieu", "Adresse", "Code postal", "Commune", "Code INSEE", "Latitude",
-    "Longitude", "Précision", "Accessibilité", "Horaires", "Source", "Dernière vérification", "Mise à jour",
+    "Longitude", "Précision", "Accessibilité", "Horaires", "Source", "Date de vérification", "Modifié le",
 ]
 
 # A spreadsheet runs a cell beginning with one of these as a formula (CSV/formula injection, OWASP).
@@ -28,17 +33,14 @@ def escape_formula(value):
     return value
 
 
-def identifiant(dispositif) -> str:
-    return dispositif.external_id or f"annuaire-{dispositif.pk}"
-
-
 def zone_text(dispositif) -> str:
-    """The coverage as the importer reads it: "National", or names with their INSEE codes."""
+    """The coverage as the importer reads it: "National", or "Région <nom>", "Département <nom>"
+    and commune INSEE codes (names of communes repeat across France; codes do not)."""
     if dispositif.national:
         return "National"
-    parts = [f"Région {r.nom} ({r.code})" for r in dispositif.regions.all()]
-    parts += [f"Département {d.nom} ({d.code})" for d in dispositif.departements.all()]
-    parts += [f"Commune {c.nom} ({c.code})" for c in dispositif.communes.all()]
+    parts = [f"Région {r.nom}" for r in sorted(dispositif.regions.all(), key=lambda r: r.code)]
+    parts += [f"Département {d.nom}" for d in sorted(dispositif.departements.all(), key=lambda d: d.code)]
+    parts += sorted(c.code for c in dispositif.communes.all())
     return "; ".join(parts)
 
 
@@ -60,7 +62,7 @@ def _date(value) -> str:
 def dispositif_fields(d) -> dict:
     structure = d.structure
     return {
-        "Identifiant": identifiant(d),
+        "Identifiant": d.external_id,
         "Intitulé": d.title,
         "Structure": structure.name if structure else "",
         "Type de structure": _label(TypeStructure, structure.kind) if structure else "",
@@ -85,8 +87,8 @@ def dispositif_fields(d) -> dict:
         "Date de fin": _date(d.end_date),
         "Zone d'intervention": zone_text(d),
         "Source": d.source,
-        "Dernière vérification": _date(d.last_verified),
-        "Mise à jour": d.updated_at.date().isoformat() if d.updated_at else "",
+        "Date de vérification": _date(d.last_verified),
+        "Modifié le": d.updated_at.date().isoformat() if d.updated_at else "",
     }
 
 
@@ -94,14 +96,19 @@ def lieu_fields(lieu) -> dict:
     if lieu is None:
         return {k: "" for k in ("Nom du lieu", "Adresse", "Code postal", "Commune", "Code INSEE", "Latitude",
                                 "Longitude", "Précision", "Accessibilité", "Horaires")}
+    centre = lieu.commune.centre
+    at_centre = lieu.precision == Precision.COMMUNE and abs(lieu.point.x - centre.x) < 1e-6 and abs(
+        lieu.point.y - centre.y) < 1e-6
     return {
         "Nom du lieu": lieu.name,
         "Adresse": lieu.address,
         "Code postal": lieu.postal_code,
         "Commune": lieu.commune.nom,
         "Code INSEE": lieu.commune_id,
-        "Latitude": round(lieu.point.y, 6),
-        "Longitude": round(lieu.point.x, 6),
+        # A point that is just the commune centre says no more than "Code INSEE": left blank so a
+        # re-import geocodes it the same way, with the same precision (the GeoJSON keeps every point).
+        "Latitude": "" if at_centre else round(lieu.point.y, 6),
+        "Longitude": "" if at_centre else round(lieu.point.x, 6),
         "Précision": lieu.precision,
         "Accessibilité": lieu.accessibility,
         "Horaires": lieu.opening_hours,
