@@ -166,6 +166,9 @@ BAN_TIMEOUT = float(env_str("BAN_TIMEOUT", "3"))
 
 # Map tiles for Leaflet pages; the project's own département outlines are drawn underneath.
 TILES_URL = env_str("TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# Web pages: DSFR's Marianne web font (~125 KB for its three weights) is left out by default so that a
+# results page stays under 150 KB on a weak connection; a deployment on good networks may turn it on.
+WEB_FONTS = env_bool("ANNUAIRE_WEB_FONTS", False)
 
 # Debian 12 ships GDAL 3.6; Annuaire never hands user-supplied spatial reference files to GDAL.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]

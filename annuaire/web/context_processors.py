@@ -3,9 +3,10 @@
 from django.conf import settings
 from django.utils import translation
 
-# The DSFR components these pages use: each is a small stylesheet, instead of the 92 KB (gzip) full DSFR.
-DSFR_COMPONENTS = ["link", "button", "form", "input", "select", "checkbox", "radio", "tag", "badge", "notice",
-                   "callout", "skiplink", "header", "footer", "pagination"]
+# The DSFR components every page uses: each is a small stylesheet, instead of the 92 KB (gzip) full DSFR.
+# A page adds the few others it needs (tag, callout, alert, pagination) in its `head` block.
+DSFR_COMPONENTS = ["link", "button", "form", "input", "select", "checkbox", "badge", "notice", "skiplink",
+                   "header", "footer"]
 
 
 def web(request):
@@ -21,4 +22,5 @@ def web(request):
         "web_language_name": dict(settings.LANGUAGES).get(current, current),
         "TILES_URL": settings.TILES_URL,
         "dsfr_components": DSFR_COMPONENTS,
+        "web_fonts": getattr(settings, "WEB_FONTS", False),
     }
