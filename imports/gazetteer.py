@@ -9,12 +9,15 @@ zone column into a coverage (national, régions, départements, communes).
 import csv
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
 
-from territoires.text import fold
+from territoires.text import fold as text_fold
+
+fold = lru_cache(maxsize=65536)(text_fold)  # place names repeat across rows: fold each once
 
 ARRONDISSEMENTS = Path(settings.BASE_DIR) / "fixtures" / "territoires" / "arrondissements.csv"
 _CEDEX = re.compile(r"\s+cedex(\s+\d+)?$")
@@ -22,7 +25,7 @@ _ARR = re.compile(r"^(paris|lyon|marseille)\s+(\d{1,2})\s*(e|er|eme|ieme)?(\s+ar
 _SPLIT = re.compile(r"\s*(?:[,;/\n|+]|\s-\s)\s*|\s+et\s+", re.I)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # identity comparison: one object per commune
 class CommuneRef:
     code: str
     nom: str

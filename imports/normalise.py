@@ -8,18 +8,26 @@ validation path of the project; this module only knows how spreadsheets spell th
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 
 from dispositifs import validation
-from dispositifs.vocabulaires import Modalite, NiveauFrancais, Public, StatutProtection, TypeStructure, match
-from territoires.text import fold
+from dispositifs.vocabulaires import Modalite, NiveauFrancais, Public, StatutProtection, TypeStructure
+from dispositifs.vocabulaires import match as vocabulary_match
+from territoires.text import fold as text_fold
 
 from .gazetteer import Coverage, ZoneError
 from .readers import cell_text
 from .report import ERROR, WARNING, Problem
 
+# A spreadsheet repeats the same few values thousands of times: memoise the folding and the
+# vocabulary look-ups (both pure functions) so 50,000 rows cost a few thousand real calls.
+match = lru_cache(maxsize=8192)(vocabulary_match)
+fold = lru_cache(maxsize=65536)(text_fold)
 _LIST_SPLIT = re.compile(r"\s*[;|\n•]\s*")
+_HAS_LIST_SEP = re.compile(r"[;|\n•]")
+_VOCAB_SPLIT = re.compile(r"\s*[;,/|\n]\s*|\s+et\s+")
 _SUB_SPLIT = re.compile(r"\s*[,/]\s*|\s+et\s+")
 _DATE_PATTERNS = [re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})$"), re.compile(r"^(\d{4})-(\d{2})-(\d{2})")]
 _LEVEL = re.compile(r"\b([abc])\s?([12])\b")
@@ -52,6 +60,25 @@ class Candidate:
     problems: list[Problem] = field(default_factory=list)
 
 
+def _memoised(fn):
+    """Memoise a parser `fn(*args, warn)` whose only side effect is calling warn(name, value, reason):
+    the warnings are recorded once and replayed for every row with the same cell text."""
+
+    @lru_cache(maxsize=8192)
+    def pure(*args):
+        records = []
+        result = fn(*args, lambda *w: records.append(w))
+        return result, tuple(records)
+
+    def call(*args, warn):
+        result, records = pure(*args)
+        for record in records:
+            warn(*record)
+        return result
+
+    return call
+
+
 class RowContext:
     """What every row of one run shares: gazetteer, theme index, column map, options."""
 
@@ -63,6 +90,10 @@ class RowContext:
         self.defaults = defaults or {}
         self.geometries = geometries or []
         self.items = list(colmap.fields.items())
+        self.resolve_theme = lru_cache(maxsize=8192)(themes.resolve)
+        self.theme_cache: dict[str, tuple] = {}
+        self.zone_cache: dict[tuple, object] = {}
+        self.length_checks = [(name, limit) for name, limit in MAX_LENGTHS.items() if name in colmap.fields]
 
 
 def parse_date(text: str):
@@ -98,7 +129,7 @@ def normalise_row(index: int, ctx: RowContext, sheet) -> tuple[Candidate | None,
     def error(name, value, reason):
         problems.append(Problem(line, label(name), value, reason, ERROR))
 
-    for name, limit in MAX_LENGTHS.items():
+    for name, limit in ctx.length_checks:
         value = values.get(name)
         if value and len(value) > limit:
             warn(name, value[:60] + "…", f"texte trop long ({len(value)} caractères), coupé à {limit}")
@@ -108,7 +139,7 @@ def normalise_row(index: int, ctx: RowContext, sheet) -> tuple[Candidate | None,
     if not title:
         error("title", "", "intitulé manquant : chaque action doit avoir un intitulé")
 
-    themes = _themes(values.get("themes", ""), ctx, error, warn)
+    themes = _themes(values.get("themes", ""), ctx, problems, line, label)
 
     f = {"title": title, "summary": values.get("summary", ""), "description": values.get("description", ""),
          "registration": values.get("registration", ""), "price": values.get("price", ""),
@@ -116,12 +147,12 @@ def normalise_row(index: int, ctx: RowContext, sheet) -> tuple[Candidate | None,
     for name, normaliser in (("phone", validation.normalise_phone), ("email", validation.normalise_email),
                              ("website", validation.normalise_url)):
         f[name] = _normalised(name, values.get(name, ""), normaliser, warn)
-    f["publics"] = _vocab_list(values.get("publics", ""), Public, "public", "publics", warn)
-    f["protection_statuses"] = _vocab_list(values.get("protection_statuses", ""), StatutProtection,
-                                           "statut de protection", "protection_statuses", warn)
-    f["french_level"] = _french_level(values.get("french_level", ""), warn)
-    f["languages"] = _languages(values.get("languages", ""), warn)
-    f["free"], price = _free(values.get("free", ""), warn)
+    f["publics"] = vocab_list(values.get("publics", ""), Public, "public", "publics", warn=warn)
+    f["protection_statuses"] = vocab_list(values.get("protection_statuses", ""), StatutProtection,
+                                          "statut de protection", "protection_statuses", warn=warn)
+    f["french_level"] = french_level(values.get("french_level", ""), warn=warn)
+    f["languages"] = languages(values.get("languages", ""), warn=warn)
+    f["free"], price = free(values.get("free", ""), warn=warn)
     if price and not f["price"]:
         f["price"] = price[:200]
     if f["free"] is None and f["price"]:
@@ -143,9 +174,16 @@ def normalise_row(index: int, ctx: RowContext, sheet) -> tuple[Candidate | None,
     coverage = Coverage()
     zone = values.get("zone", "")
     if zone:
-        try:
-            coverage = ctx.gazetteer.coverage(zone, departement=ctx.departement, row_departement=commune_dep)
-        except ZoneError as e:
+        key = (zone, commune_dep)
+        coverage = ctx.zone_cache.get(key)
+        if coverage is None:
+            try:
+                coverage = ctx.gazetteer.coverage(zone, departement=ctx.departement, row_departement=commune_dep)
+            except ZoneError as e:
+                coverage = e
+            ctx.zone_cache[key] = coverage  # shared between rows: never mutated after this point
+        if isinstance(coverage, ZoneError):
+            e, coverage = coverage, Coverage()
             if lieu is None:
                 error("zone", zone, f"zone d'intervention inconnue : {e}")
             else:
@@ -167,6 +205,10 @@ def normalise_row(index: int, ctx: RowContext, sheet) -> tuple[Candidate | None,
 
 
 def _normalised(name, value, normaliser, warn):
+    return _normalised_memo(name, value, normaliser, warn=warn)
+
+
+def _normalise_field(name, value, normaliser, warn):
     if not value:
         return ""
     try:
@@ -184,37 +226,47 @@ def _normalised(name, value, normaliser, warn):
         return ""
 
 
-def _themes(text, ctx, error, warn) -> list[str]:
+def _themes(text, ctx, problems, line, label) -> list[str]:
+    cached = ctx.theme_cache.get(text)
+    if cached is None:
+        cached = ctx.theme_cache[text] = _parse_themes(text, ctx)
+    slugs, record = cached
+    if record:
+        problems.append(Problem(line, label("themes"), *record))
+    return slugs
+
+
+def _parse_themes(text, ctx) -> tuple[list[str], tuple | None]:
+    """(slugs, problem) for a theme cell; the problem is (value, reason, severity) or None."""
     if not text:
-        warn("themes", "", "aucune thématique indiquée")
-        return []
+        return [], ("", "aucune thématique indiquée", WARNING)
     slugs, unknown = [], []
-    for part in _LIST_SPLIT.split(text):
+    for part in _LIST_SPLIT.split(text) if _HAS_LIST_SEP.search(text) else [text]:
         if not part:
             continue
-        slug = ctx.themes.resolve(part)
+        slug = ctx.resolve_theme(part)
         if slug:
             slugs.append(slug)
             continue
         for sub in _SUB_SPLIT.split(part):
             if not fold(sub):
                 continue
-            slug = ctx.themes.resolve(sub)
+            slug = ctx.resolve_theme(sub)
             if slug:
                 slugs.append(slug)
             else:
                 unknown.append(sub)
     if unknown:
-        error("themes", text, f"thématique inconnue : {', '.join(unknown)} (thématiques connues : "
-                              f"{ctx.themes.known_labels()})")
-    return list(dict.fromkeys(slugs))
+        return [], (text, f"thématique inconnue : {', '.join(unknown)} (thématiques connues : "
+                          f"{ctx.themes.known_labels()})", ERROR)
+    return list(dict.fromkeys(slugs)), None
 
 
 def _vocab_list(text, vocabulary, what, name, warn) -> list[str]:
     if not text:
         return []
     values, unknown = [], []
-    for part in re.split(r"\s*[;,/|\n]\s*|\s+et\s+", text):
+    for part in _VOCAB_SPLIT.split(text):
         if not part:
             continue
         value = match(vocabulary, part)
@@ -244,7 +296,7 @@ def _languages(text, warn) -> list[str]:
     if not text:
         return []
     codes, unknown = [], []
-    for part in re.split(r"\s*[;,/|\n]\s*|\s+et\s+", text):
+    for part in _VOCAB_SPLIT.split(text):
         key = fold(part)
         if not key:
             continue
@@ -391,3 +443,10 @@ def _locate(ctx, point):
     found = Commune.objects.locate(Point(point[0], point[1], srid=4326))
     code = getattr(found, "code", None)
     return ctx.gazetteer.commune_by_code(code) if code else None
+
+
+_normalised_memo = _memoised(_normalise_field)
+vocab_list = _memoised(_vocab_list)
+french_level = _memoised(_french_level)
+languages = _memoised(_languages)
+free = _memoised(_free)

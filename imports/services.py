@@ -18,7 +18,7 @@ from .gazetteer import Gazetteer
 from .geocode import ban_enabled, geocode_candidates
 from .models import ImportRun
 from .normalise import RowContext, normalise_row
-from .readers import UnreadableFile, cell_text, read_file
+from .readers import UnreadableFile, read_file
 from .report import ERROR, Counts, Problem, Report
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
@@ -70,8 +70,7 @@ def import_file(path, *, source: str, profile: str | None = None, departement: s
         _finish(run, counts, report, status=ImportRun.Status.FAILED, message=str(e))
         return ImportResult(run, counts, report, EXIT_UNREADABLE, message=str(e), timings=timings)
 
-    data_rows = [i for i in range(colmap.header_index + 1, len(sheet.rows))
-                 if any(cell_text(c) for c in sheet.rows[i])]
+    data_rows = [i for i in range(colmap.header_index + 1, len(sheet.rows)) if not _blank(sheet.rows[i])]
     counts.rows = len(data_rows)
     try:
         with transaction.atomic():
@@ -113,6 +112,14 @@ def import_file(path, *, source: str, profile: str | None = None, departement: s
     status = ImportRun.Status.PARTIAL if counts.rejected else ImportRun.Status.SUCCESS
     _finish(run, counts, report, status=status, message="")
     return ImportResult(run, counts, report, EXIT_REJECTED if counts.rejected else EXIT_OK, timings=timings)
+
+
+def _blank(row) -> bool:
+    for c in row:
+        if c is None or c == "" or (isinstance(c, str) and not c.strip()):
+            continue
+        return False
+    return True
 
 
 def _validate(sheet, data_rows, ctx, report, counts, progress):

