@@ -43,3 +43,9 @@ status:
 
 lint:
 	@.venv/bin/ruff check .
+
+bench-maps:                          ## maps benchmark: density, render_maps France and densest département
+	@$(MANAGE) bench_maps
+
+bench-import: db                     ## import benchmark: ROWS-row XLSX (default 50000) into the annuaire_bench database
+	@$(MANAGE) bench_import $(if $(ROWS),--rows $(ROWS))

@@ -1,3 +1,10 @@
 """Public web pages of the maps app (/cartes/), mounted by annuaire/web_urls.py."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.cartes, name="cartes"),
+    path("<str:name>", views.map_file, name="carte-fichier"),
+]
