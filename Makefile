@@ -49,6 +49,3 @@ bench-maps:                          ## maps benchmark: density, render_maps Fra
 
 bench-import: db                     ## import benchmark: ROWS-row XLSX (default 50000) into the annuaire_bench database
 	@$(MANAGE) bench_import $(if $(ROWS),--rows $(ROWS))
-
-bench-import: db                     ## import benchmark: ROWS-row XLSX (default 50000) into the annuaire_bench database
-	@$(MANAGE) bench_import $(if $(ROWS),--rows $(ROWS))
