@@ -1,4 +1,4 @@
-""""What is available near me": place resolution, search filters and the search service.
+""""What is available near me": search filters and the search service (places: `localisation`).
 
     place = resolve_place(code_postal="21300")            # or lat/lon, commune, adresse
     filters = Filters.from_params(request.GET)            # raises InvalidSearch (-> 400)
@@ -6,219 +6,44 @@
     result.count, result.facettes, result.page(1, 20)     # each item: dispositif, portee, distance_m, lieu_proche
 
 The rules are DESIGN.md §4; `DispositifQuerySet.reachable_from()` states them in ORM terms and
-`recherche_sql` runs them as one indexed statement (see there why raw SQL).
+`recherche_sql` runs them from the indexes (see there why raw SQL): one statement for the local
+part (proximity, commune, département, région) and, once per filter set and minute, one for the
+national slice, which is the same for every place.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.contrib.gis.geos import Point
-from django.core.exceptions import ValidationError
+from django.contrib.gis.db.models.functions import Distance
 from django.db import connection, transaction
+from django.db.models import Q
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.utils import OperationalError
 
-from territoires.models import Commune, Departement, Region
-from territoires.text import fold
-
-from . import recherche_sql, validation
+from . import recherche_sql
+from .localisation import InvalidSearch, Place, PlaceNotFound, _present, resolve_place, resolve_place_from_params
 from .models import Dispositif, Lieu, Theme
 from .querysets import PORTEES
 from .vocabulaires import Modalite, NiveauFrancais, Public, match
+
+__all__ = ["Filters", "InvalidSearch", "Place", "PlaceNotFound", "Result", "SearchResult", "SearchTimeout",
+           "known_themes", "parse_page", "resolve_place", "resolve_place_from_params", "search"]
 
 RAYON_MAX_KM = 200
 PAGE_SIZE_DEFAULT = 20
 PAGE_SIZE_MAX = 100
 STATEMENT_TIMEOUT_MS = 2000
-
-
-class InvalidSearch(Exception):
-    """A search the user must correct: `detail` is a French sentence; the API answers 400."""
-
-    def __init__(self, detail: str, *, param: str | None = None):
-        super().__init__(detail)
-        self.detail = detail
-        self.param = param
-
-
-class PlaceNotFound(InvalidSearch):
-    """The place given cannot be found in France."""
+CACHE_SECONDS = 60
 
 
 class SearchTimeout(Exception):
     """The database did not answer within the statement timeout (the API answers 503)."""
-
-
-# ---------------------------------------------------------------------------------------------
-# Place
-# ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Place:
-    point: Point
-    commune: Commune
-    departement: Departement
-    region: Region
-    label: str
-
-    def as_dict(self) -> dict:
-        return {
-            "lat": round(self.point.y, 6), "lon": round(self.point.x, 6), "label": self.label,
-            "commune": {"code": self.commune.code, "nom": self.commune.nom},
-            "departement": {"code": self.departement.code, "nom": self.departement.nom},
-            "region": {"code": self.region.code, "nom": self.region.nom},
-        }
-
-
-def _place(commune: Commune, point: Point | None = None, label: str | None = None) -> Place:
-    return Place(point=point or commune.centre, commune=commune, departement=commune.departement,
-                 region=commune.region, label=label or f"{commune.nom} ({commune.departement_id})")
-
-
-def _communes():
-    return Commune.objects.select_related("departement", "region").defer(
-        "contour", "departement__contour", "region__contour")
-
-
-def resolve_place(*, lat=None, lon=None, commune=None, code_postal=None, adresse=None) -> Place:
-    """Return the point, commune, département and région of a place given in one of four ways.
-
-    `lat`/`lon`: the commune containing the point (subdivided contours, PostGIS). `commune`: an
-    INSEE code (a name is accepted too). `code_postal`: the most populous commune with that code.
-    `adresse`: free text; offline, a postal code and/or a commune name found in it; through the
-    Base Adresse Nationale first when settings.GEOCODER == "ban".
-    Raises PlaceNotFound (a French sentence for the user); the API turns it into a 400.
-    """
-    given = [name for name, v in (("lat/lon", lat if lat is not None else lon), ("commune", commune),
-                                  ("code_postal", code_postal), ("adresse", adresse)) if _present(v)]
-    if not given:
-        raise PlaceNotFound("Indiquez un lieu : lat et lon, commune (code INSEE), code_postal ou adresse.")
-    if len(given) > 1:
-        raise PlaceNotFound(f"Indiquez un seul lieu à la fois (reçu : {', '.join(given)}).")
-    if given[0] == "lat/lon":
-        return _from_point(_coordinate(lat, "lat", -90, 90), _coordinate(lon, "lon", -180, 180))
-    if given[0] == "commune":
-        return _from_commune(str(commune).strip())
-    if given[0] == "code_postal":
-        return _from_postal_code(str(code_postal).strip())
-    return _from_address(str(adresse).strip())
-
-
-def _present(value) -> bool:
-    return value is not None and str(value).strip() != ""
-
-
-def _coordinate(value, name: str, low: float, high: float) -> float:
-    if not _present(value):
-        raise PlaceNotFound("lat et lon vont ensemble : indiquez les deux (degrés décimaux, WGS84).")
-    try:
-        number = float(str(value).replace(",", "."))
-    except ValueError:
-        raise PlaceNotFound(f"{name} doit être un nombre en degrés décimaux (reçu « {value} »).") from None
-    if not (low <= number <= high) or number != number:
-        raise PlaceNotFound(f"{name} doit être compris entre {low} et {high} (reçu « {value} »).")
-    return number
-
-
-def _from_point(lat: float, lon: float) -> Place:
-    point = Point(lon, lat, srid=4326)
-    commune = _communes().locate(point)
-    if commune is None:
-        raise PlaceNotFound(f"Aucune commune française à cet endroit (lat={lat}, lon={lon}). "
-                            "Vérifiez l'ordre lat/lon ou indiquez une commune.")
-    return _place(commune, point, label=commune.nom)
-
-
-def _from_commune(text: str) -> Place:
-    try:
-        code = validation.normalise_insee(text)
-    except ValidationError:
-        code = None
-    if code:
-        found = _communes().filter(code=code).first()
-        if found is None:
-            raise PlaceNotFound(f"Aucune commune n'a le code INSEE « {text} ». "
-                                "Cherchez-la par son nom avec /api/v1/territoires/communes/?q=")
-        return _place(found)
-    found = _communes().search(text).first()
-    if found is None:
-        raise PlaceNotFound(f"Commune introuvable : « {text} ». Indiquez son code INSEE ou son code postal.")
-    return _place(found)
-
-
-def _from_postal_code(text: str) -> Place:
-    try:
-        code = validation.normalise_postal_code(text)
-    except ValidationError:
-        code = ""
-    if not code:
-        raise PlaceNotFound(f"Code postal invalide : « {text} » (5 chiffres, par exemple 21000).")
-    found = _communes().with_postal_code(code).order_by("-population").first()
-    if found is None:
-        raise PlaceNotFound(f"Aucune commune n'a le code postal {code}.")
-    return _place(found, label=f"{found.nom} ({code})")
-
-
-_POSTAL = re.compile(r"(?<!\d)(\d{5}|\d{2} \d{3})(?!\d)")
-
-
-def _from_address(text: str) -> Place:
-    if getattr(settings, "GEOCODER", "offline") == "ban":
-        place = _from_ban(text)
-        if place is not None:
-            return place
-    found = _commune_in_text(text)
-    if found is None:
-        raise PlaceNotFound(f"Adresse introuvable : « {text} ». Ajoutez le code postal ou le nom de la commune.")
-    return _place(found)
-
-
-def _commune_in_text(text: str) -> Commune | None:
-    """Offline: a postal code in the text picks the communes; a commune name (any run of words,
-    folded) picks among them or alone; ties go to the longest name, then the most populous."""
-    postal = _POSTAL.search(text)
-    words = fold(_POSTAL.sub(" ", text)).split()
-    grams = {" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, min(len(words), i + 6) + 1)}
-    if postal:
-        by_code = list(_communes().with_postal_code(postal.group(1).replace(" ", "")).order_by("-population"))
-        named = [c for c in by_code if c.nom_normalise in grams]
-        if named or by_code:
-            return max(named, key=lambda c: len(c.nom_normalise)) if named else by_code[0]
-    if not grams:
-        return None
-    candidates = list(_communes().filter(nom_normalise__in=grams).order_by("-population")[:50])
-    if not candidates:
-        return None
-    return max(candidates, key=lambda c: (len(c.nom_normalise), c.population))
-
-
-def _from_ban(text: str) -> Place | None:
-    """Base Adresse Nationale through geopy (kept here so the search never imports `imports`);
-    any network trouble falls back to the offline gazetteer."""
-    from urllib.parse import urlparse
-
-    from geopy.exc import GeopyError
-    from geopy.geocoders import BANFrance
-
-    url = urlparse(settings.BAN_URL)
-    geocoder = BANFrance(domain=url.netloc + url.path.rstrip("/"), scheme=url.scheme or "https",
-                         timeout=settings.BAN_TIMEOUT)
-    try:
-        location = geocoder.geocode(text, exactly_one=True)
-    except (GeopyError, OSError, ValueError):
-        return None
-    if location is None:
-        return None
-    point = Point(location.longitude, location.latitude, srid=4326)
-    commune = _communes().locate(point)
-    return _place(commune, point, label=location.address) if commune else None
-
-
-def resolve_place_from_params(params) -> Place:
-    """`resolve_place` from query parameters (a QueryDict or a dict)."""
-    return resolve_place(**{k: params.get(k) for k in ("lat", "lon", "commune", "code_postal", "adresse")})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -380,12 +205,20 @@ class Result:
     lieu_proche: Lieu | None
 
 
+@dataclass
+class Answer:
+    """One page as the database gives it: rows (id, rank in PORTEES, distance in m, lieu id)."""
+
+    rows: list
+    count: int
+    facettes: dict
+
+
 class SearchResult:
     """The answer to a search: `count`, `facettes` and pages of `Result` (slicing or `page(n, size)`).
 
-    Each page is one SQL statement (ids, reasons, count and facettes together) plus the loading of
-    the page's dispositifs and lieux; a page already read is not read again. Works with Django's
-    Paginator (`count`, slicing)."""
+    A page costs the local statement, the national slice (usually cached) and the loading of its
+    dispositifs and lieux; a page already read is not read again. Works with Django's Paginator."""
 
     def __init__(self, place: Place, filters: Filters):
         self.place = place
@@ -429,9 +262,9 @@ class SearchResult:
     def _fetch(self, offset: int, limit: int) -> list[Result]:
         key = (offset, limit)
         if key not in self._pages:
-            rows, count, facettes = run_search(self.place, self.filters, offset=offset, limit=limit)
-            self._count, self._facettes = count, facettes
-            self._pages[key] = _load(rows)
+            answer = run_search(self.place, self.filters, offset=offset, limit=limit)
+            self._count, self._facettes = answer.count, answer.facettes
+            self._pages[key] = _load(answer.rows, self.place)
         return self._pages[key]
 
 
@@ -442,33 +275,103 @@ def search(place: Place, filters: Filters | None = None) -> SearchResult:
     return SearchResult(place, filters or Filters())
 
 
-def run_search(place: Place, filters: Filters, *, offset: int = 0, limit: int = PAGE_SIZE_DEFAULT):
-    """One bounded statement: returns ([(id, rank, distance_m, lieu_id)], count, facettes)."""
-    sql, params = recherche_sql.build(place, filters, theme_ids=expand_themes(filters.themes),
-                                      offset=offset, limit=limit)
-    from django.db.utils import OperationalError
+def run_search(place: Place, filters: Filters, *, offset: int = 0, limit: int = PAGE_SIZE_DEFAULT) -> Answer:
+    """The page [offset, offset + limit) of the ordered answer: local rows first, then national ones."""
+    theme_ids = expand_themes(filters.themes)
+    sql, params = recherche_sql.build_local(place, filters, theme_ids=theme_ids, offset=offset, limit=limit)
+    count, facettes, rows, local_nationals = _bounded(sql, params)
+    facettes, rows = facettes or {}, rows or []
+    if not filters.national:
+        return Answer(rows, count, {"themes": facettes})
+    national_ids, national_facettes = national_slice(filters, theme_ids)
+    already = set(local_nationals)   # national ones matched closer: they keep their finer reason
+    for slug, n in national_facettes.items():
+        facettes[slug] = facettes.get(slug, 0) + n
+    if offset + limit > count:
+        start, wanted = max(0, offset - count), offset + limit - max(offset, count)
+        rest = (i for i in national_ids if i not in already)
+        rows += [[i, 4, None, None] for _, i in zip(range(start + wanted), rest, strict=False)][start:]
+    return Answer(rows, count + len(national_ids) - len(already), {"themes": facettes})
 
+
+def _bounded(sql: str, params: dict):
+    """One statement under a statement timeout, without parallel workers (they cost more than
+    they save on a few-millisecond query and starve the other requests)."""
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL statement_timeout = {int(STATEMENT_TIMEOUT_MS)}")
+            cursor.execute(f"SET LOCAL statement_timeout = {int(STATEMENT_TIMEOUT_MS)}; "
+                           "SET LOCAL max_parallel_workers_per_gather = 0")
             cursor.execute(sql, params)
-            count, facettes, rows = cursor.fetchone()
+            return cursor.fetchone()
     except OperationalError as exc:
         if "statement timeout" in str(exc) or "canceling statement" in str(exc):
             raise SearchTimeout("La recherche a pris trop de temps ; réessayez avec un rayon plus petit "
                                 "ou un thème.") from exc
         raise
-    return rows or [], count, {"themes": facettes or {}}
 
 
-def _load(rows) -> list[Result]:
+# The national slice per filter set: the same for every place, read by every search. Kept a
+# minute per process, and dropped as soon as this process writes a dispositif (other processes,
+# e.g. an import command, are seen within the minute).
+_national_cache: OrderedDict = OrderedDict()
+_national_lock = threading.Lock()
+_generation = [0]
+
+
+def national_slice(filters: Filters, theme_ids: list[str]) -> tuple[list[int], dict]:
+    """(ids of the national dispositifs passing the filters, by title; their facettes)."""
+    key = (_generation[0], connection.settings_dict["NAME"], tuple(theme_ids), filters.public, filters.langue,
+           filters.age, filters.gratuit, filters.modalite, filters.niveau_francais, time.strftime("%Y-%m-%d"))
+    now = time.monotonic()
+    with _national_lock:
+        hit = _national_cache.get(key)
+        if hit is not None and now - hit[0] < CACHE_SECONDS:
+            return hit[1], hit[2]
+    sql, params = recherche_sql.build_national(filters, theme_ids=theme_ids)
+    ids, facettes = _bounded(sql, params)
+    with _national_lock:
+        _national_cache[key] = (now, list(ids or []), facettes or {})
+        while len(_national_cache) > 256:
+            _national_cache.popitem(last=False)
+    return list(ids or []), facettes or {}
+
+
+def clear_caches(**_kwargs):
+    """Forget the cached national slices and theme vocabulary (on any write of this process)."""
+    _generation[0] += 1
+    with _national_lock:
+        _national_cache.clear()
+    _THEMES_CACHE["at"] = 0.0
+
+
+for _signal in (post_save, post_delete):
+    _signal.connect(clear_caches, sender=Dispositif, dispatch_uid=f"recherche-{_signal}-dispositif")
+    _signal.connect(clear_caches, sender=Theme, dispatch_uid=f"recherche-{_signal}-theme")
+m2m_changed.connect(clear_caches, sender=Dispositif.themes.through, dispatch_uid="recherche-m2m-themes")
+
+
+def _load(rows, place: Place) -> list[Result]:
     """The page's dispositifs (with structure and themes) and nearest lieux, in 3 queries."""
     if not rows:
         return []
     dispositifs = Dispositif.objects.select_related("structure").prefetch_related("themes").in_bulk(
         [r[0] for r in rows])
     lieu_ids = [r[3] for r in rows if r[3] is not None]
-    lieux = Lieu.objects.select_related("commune").defer("commune__contour").in_bulk(lieu_ids) if lieu_ids else {}
-    return [Result(dispositif=dispositifs[r[0]], portee=PORTEES[r[1]],
-                   distance_m=None if r[2] is None else int(round(r[2])), lieu_proche=lieux.get(r[3]))
-            for r in rows if r[0] in dispositifs]
+    nationals = [r[0] for r in rows if r[3] is None and r[1] == 4]
+    nearest: dict[int, Lieu] = {}
+    if lieu_ids or nationals:
+        lieux = (Lieu.objects.filter(Q(pk__in=lieu_ids) | Q(dispositif_id__in=nationals))
+                 .select_related("commune").defer("commune__contour")
+                 .annotate(distance=Distance("point", place.point)).order_by("distance"))
+        for lieu in lieux:
+            nearest.setdefault(lieu.dispositif_id, lieu)
+    results = []
+    for pk, rank, distance, _lieu_id in rows:
+        if pk not in dispositifs:
+            continue
+        lieu = nearest.get(pk)
+        if distance is None and lieu is not None:
+            distance = lieu.distance.m
+        results.append(Result(dispositif=dispositifs[pk], portee=PORTEES[rank], lieu_proche=lieu,
+                              distance_m=None if distance is None else int(round(distance))))
+    return results

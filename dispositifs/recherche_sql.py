@@ -1,14 +1,14 @@
-"""The near-me statement behind `recherche.search`.
+"""The statements behind `recherche.search`: the local part of a search and the national slice.
 
 Why raw SQL: the rules fit the ORM (`DispositifQuerySet.reachable_from`), but the ORM can only
 state them as "test every published dispositif" (a CASE of EXISTS per row, 100,000 rows). Fast
 is the other way round: start from the indexes (KNN `<->` on the lieux' GiST index bounded by
-ST_DWithin; the coverage through tables by code; the partial index of national ones), union
-those few candidates, keep each dispositif once with its finest reason, then order, count,
-count per theme and cut the page, all in one round trip. The ORM cannot express the
-MATERIALIZED CTEs, DISTINCT ON, LATERAL nearest lieu and json aggregates of that plan.
-Every value is a bound parameter; the only formatted parts are table names and fixed fragments.
-"""
+ST_DWithin; the coverage through tables by code), keep each dispositif once with its finest
+reason, then order, count, count per theme and cut the page, all in one round trip. The ORM
+cannot express the MATERIALIZED CTEs, DISTINCT ON, LATERAL nearest lieu and json aggregates of
+that plan. National offers are the same for every place: they are a separate statement whose
+answer `recherche` keeps per filter set.
+Every value is a bound parameter; the only formatted parts are table names and fixed fragments."""
 
 from .models import Dispositif, Lieu, Theme
 from .querysets import MODALITES_COMPATIBLES, niveaux_accessibles
@@ -63,36 +63,49 @@ def where_filters(filters, theme_ids, params: dict, alias: str = "d") -> str:
     return " AND ".join(conds)
 
 
-def build(place, filters, *, theme_ids, offset: int, limit: int) -> tuple[str, dict]:
-    """The statement and its parameters; it returns one row: (count, facettes json, page json).
+FACETTES = f"""
+    SELECT json_object_agg(f.slug, f.n) FROM (
+        SELECT v.slug, count(DISTINCT r.id) AS n
+        FROM {{rows}} r
+        JOIN {T_THEMES} dt ON dt.dispositif_id = r.id
+        JOIN {T_THEME} t ON t.slug = dt.theme_id
+        CROSS JOIN LATERAL (VALUES (t.slug), (t.parent_id)) v(slug)
+        WHERE v.slug IS NOT NULL {{where}}
+        GROUP BY v.slug
+    ) f"""
 
-    Page rows are [id, rank, distance_m, lieu_id], rank being the index in querysets.PORTEES."""
+
+def build_local(place, filters, *, theme_ids, offset: int, limit: int) -> tuple[str, dict]:
+    """The local part of a search: proximity and coverage of the commune, département, région.
+
+    Returns one row: (count, facettes json, page json, ids of the national dispositifs among them).
+    Page rows are [id, rank, distance_m, lieu_id], rank being the index in querysets.PORTEES.
+    Facettes leave out national dispositifs when the national slice is added (it counts them)."""
     params = {
         "lon": place.point.x, "lat": place.point.y, "radius_m": filters.rayon_km * 1000.0, "knn": KNN_LIMIT,
         "commune": place.commune.code, "departement": place.departement.code, "region": place.region.code,
-        "offset": offset, "limit": limit,
+        "offset": offset, "limit": limit, "with_national": bool(filters.national),
     }
     where = where_filters(filters, theme_ids, params)
-    national = f"UNION ALL SELECT id, 4 FROM {T_DISPOSITIF} WHERE national" if filters.national else ""
+    facettes = FACETTES.format(rows="ranked", where="AND NOT (r.national AND %(with_national)s)")
     sql = f"""
 WITH near AS MATERIALIZED (
-    SELECT DISTINCT ON (k.id) k.id, k.lieu_id, k.dist FROM (
-        SELECT l.dispositif_id AS id, l.id AS lieu_id, ST_Distance(l.point, {ORIGIN}) AS dist
+    SELECT DISTINCT ON (k.id) k.id, k.lieu_id, k.dist, k.national FROM (
+        SELECT l.dispositif_id AS id, l.id AS lieu_id, ST_Distance(l.point, {ORIGIN}, false) AS dist, d.national
         FROM {T_LIEU} l JOIN {T_DISPOSITIF} d ON d.id = l.dispositif_id
-        WHERE ST_DWithin(l.point, {ORIGIN}, %(radius_m)s) AND {where}
+        WHERE ST_DWithin(l.point, {ORIGIN}, %(radius_m)s, false) AND {where}
         ORDER BY l.point <-> {ORIGIN}
         LIMIT %(knn)s
     ) k
     ORDER BY k.id, k.dist
 ),
 cover AS MATERIALIZED (
-    SELECT d.id, c.level, d.title
+    SELECT d.id, c.level, d.title, d.national
     FROM (
         SELECT c.id, min(c.level) AS level FROM (
             SELECT dispositif_id AS id, 1 AS level FROM {T_COMMUNES} WHERE commune_id = %(commune)s
             UNION ALL SELECT dispositif_id, 2 FROM {T_DEPARTEMENTS} WHERE departement_id = %(departement)s
             UNION ALL SELECT dispositif_id, 3 FROM {T_REGIONS} WHERE region_id = %(region)s
-            {national}
         ) c
         WHERE NOT EXISTS (SELECT 1 FROM near n WHERE n.id = c.id)
         GROUP BY c.id
@@ -101,38 +114,34 @@ cover AS MATERIALIZED (
     WHERE {where}
 ),
 ranked AS MATERIALIZED (
-    SELECT n.id, 0 AS level, n.dist, n.lieu_id, ''::text AS title FROM near n
+    SELECT n.id, 0 AS level, n.dist, n.lieu_id, ''::text AS title, n.national FROM near n
     UNION ALL
-    SELECT c.id, c.level, nl.dist, nl.lieu_id, c.title FROM cover c
+    SELECT c.id, c.level, nl.dist, nl.lieu_id, c.title, c.national FROM cover c
     LEFT JOIN LATERAL (
-        SELECT l.id AS lieu_id, ST_Distance(l.point, {ORIGIN}) AS dist FROM {T_LIEU} l
-        WHERE l.dispositif_id = c.id AND c.level < 4 ORDER BY l.point <-> {ORIGIN} LIMIT 1
+        SELECT l.id AS lieu_id, ST_Distance(l.point, {ORIGIN}, false) AS dist FROM {T_LIEU} l
+        WHERE l.dispositif_id = c.id ORDER BY l.point <-> {ORIGIN} LIMIT 1
     ) nl ON true
-),
-page AS (
-    SELECT r.*, row_number() OVER () AS ord FROM (
-        SELECT * FROM ranked
-        ORDER BY level, CASE WHEN level = 4 THEN NULL ELSE dist END NULLS LAST, title, id
-        LIMIT %(limit)s OFFSET %(offset)s
-    ) r
 )
 SELECT
     (SELECT count(*) FROM ranked),
-    (SELECT json_object_agg(f.slug, f.n) FROM (
-        SELECT v.slug, count(DISTINCT r.id) AS n
-        FROM ranked r
-        JOIN {T_THEMES} dt ON dt.dispositif_id = r.id
-        JOIN {T_THEME} t ON t.slug = dt.theme_id
-        CROSS JOIN LATERAL (VALUES (t.slug), (t.parent_id)) v(slug)
-        WHERE v.slug IS NOT NULL
-        GROUP BY v.slug
-    ) f),
-    (SELECT json_agg(json_build_array(p.id, p.level, coalesce(p.dist, nl.dist), coalesce(p.lieu_id, nl.lieu_id))
-                     ORDER BY p.ord)
-     FROM page p
-     LEFT JOIN LATERAL (
-        SELECT l.id AS lieu_id, ST_Distance(l.point, {ORIGIN}) AS dist FROM {T_LIEU} l
-        WHERE l.dispositif_id = p.id AND p.level = 4 ORDER BY l.point <-> {ORIGIN} LIMIT 1
-     ) nl ON true)
+    ({facettes}),
+    (SELECT json_agg(json_build_array(p.id, p.level, p.dist, p.lieu_id)) FROM (
+        SELECT * FROM ranked ORDER BY level, dist NULLS LAST, title, id LIMIT %(limit)s OFFSET %(offset)s
+    ) p),
+    (SELECT coalesce(array_agg(id), '{{}}') FROM ranked WHERE national)
+"""
+    return sql, params
+
+
+def build_national(filters, *, theme_ids) -> tuple[str, dict]:
+    """The national slice: every national dispositif passing the filters, by title, and its facettes.
+    The same for every place, hence cached per filter set by `recherche`. Returns (ids, facettes)."""
+    params = {}
+    where = where_filters(filters, theme_ids, params)
+    sql = f"""
+WITH nat AS MATERIALIZED (SELECT d.id, d.title FROM {T_DISPOSITIF} d WHERE d.national AND {where})
+SELECT
+    (SELECT coalesce(array_agg(id ORDER BY title, id), '{{}}') FROM nat),
+    ({FACETTES.format(rows="nat", where="")})
 """
     return sql, params

@@ -99,8 +99,24 @@ def test_timeout_is_a_503(client, m, monkeypatch):
 
 
 def test_number_of_queries_is_pinned(client, m, django_assert_num_queries):
+    params = {"commune": "21166", "theme": "lecture-ecriture-calcul", "page_size": 100}
+    client.get(URL, params)   # warm the per-process caches (spatial_ref_sys, ...)
+    recherche.clear_caches()
     recherche.known_themes()  # the vocabulary is cached per process
-    # commune look-up, SAVEPOINT, SET LOCAL, the search statement, RELEASE, dispositifs, their themes, lieux
-    with django_assert_num_queries(8):
-        r = client.get(URL, {"commune": "21166", "theme": "lecture-ecriture-calcul", "page_size": 100})
+    # commune; then SAVEPOINT, SET LOCAL, statement, RELEASE for the local part and for the national
+    # slice; then the page's dispositifs, their themes, their lieux
+    with django_assert_num_queries(12):
+        r = client.get(URL, params)
     assert r.status_code == 200 and r.json()["count"] == 5
+    with django_assert_num_queries(8):   # the national slice is now cached for these filters
+        r = client.get(URL, {**params, "commune": "21231"})
+    assert r.status_code == 200 and r.json()["count"] == 4   # Dijon: the Chenôve-only one is gone
+
+
+def test_national_slice_cache_is_dropped_on_write(client, m):
+    from .recherche_map import dispositif
+
+    assert client.get(URL, {"commune": "21166"}).json()["count"] == 10
+    dispositif("C national nouveau", national=True)
+    body = client.get(URL, {"commune": "21166", "page_size": 100}).json()
+    assert body["count"] == 11 and body["results"][-1]["titre"] == "C national nouveau"

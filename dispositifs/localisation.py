@@ -1,0 +1,199 @@
+"""Where a search is made from: a place given as coordinates, a commune, a postal code or an address,
+resolved to its point, commune, département and région (re-exported by `dispositifs.recherche`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
+
+from territoires.models import Commune, Departement, Region
+from territoires.text import fold
+
+from . import validation
+
+
+class InvalidSearch(Exception):
+    """A search the user must correct: `detail` is a French sentence; the API answers 400."""
+
+    def __init__(self, detail: str, *, param: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.param = param
+
+
+class PlaceNotFound(InvalidSearch):
+    """The place given cannot be found in France."""
+
+
+class SearchTimeout(Exception):
+    """The database did not answer within the statement timeout (the API answers 503)."""
+
+
+@dataclass(frozen=True)
+class Place:
+    point: Point
+    commune: Commune
+    departement: Departement
+    region: Region
+    label: str
+
+    def as_dict(self) -> dict:
+        return {
+            "lat": round(self.point.y, 6), "lon": round(self.point.x, 6), "label": self.label,
+            "commune": {"code": self.commune.code, "nom": self.commune.nom},
+            "departement": {"code": self.departement.code, "nom": self.departement.nom},
+            "region": {"code": self.region.code, "nom": self.region.nom},
+        }
+
+
+def _place(commune: Commune, point: Point | None = None, label: str | None = None) -> Place:
+    return Place(point=point or commune.centre, commune=commune, departement=commune.departement,
+                 region=commune.region, label=label or f"{commune.nom} ({commune.departement_id})")
+
+
+def _communes():
+    return Commune.objects.select_related("departement", "region").defer(
+        "contour", "departement__contour", "region__contour")
+
+
+def resolve_place(*, lat=None, lon=None, commune=None, code_postal=None, adresse=None) -> Place:
+    """Return the point, commune, département and région of a place given in one of four ways.
+
+    `lat`/`lon`: the commune containing the point (subdivided contours, PostGIS). `commune`: an
+    INSEE code (a name is accepted too). `code_postal`: the most populous commune with that code.
+    `adresse`: free text; offline, a postal code and/or a commune name found in it; through the
+    Base Adresse Nationale first when settings.GEOCODER == "ban".
+    Raises PlaceNotFound (a French sentence for the user); the API turns it into a 400.
+    """
+    given = [name for name, v in (("lat/lon", lat if lat is not None else lon), ("commune", commune),
+                                  ("code_postal", code_postal), ("adresse", adresse)) if _present(v)]
+    if not given:
+        raise PlaceNotFound("Indiquez un lieu : lat et lon, commune (code INSEE), code_postal ou adresse.")
+    if len(given) > 1:
+        raise PlaceNotFound(f"Indiquez un seul lieu à la fois (reçu : {', '.join(given)}).")
+    if given[0] == "lat/lon":
+        return _from_point(_coordinate(lat, "lat", -90, 90), _coordinate(lon, "lon", -180, 180))
+    if given[0] == "commune":
+        return _from_commune(str(commune).strip())
+    if given[0] == "code_postal":
+        return _from_postal_code(str(code_postal).strip())
+    return _from_address(str(adresse).strip())
+
+
+def _present(value) -> bool:
+    return value is not None and str(value).strip() != ""
+
+
+def _coordinate(value, name: str, low: float, high: float) -> float:
+    if not _present(value):
+        raise PlaceNotFound("lat et lon vont ensemble : indiquez les deux (degrés décimaux, WGS84).")
+    try:
+        number = float(str(value).replace(",", "."))
+    except ValueError:
+        raise PlaceNotFound(f"{name} doit être un nombre en degrés décimaux (reçu « {value} »).") from None
+    if not (low <= number <= high) or number != number:
+        raise PlaceNotFound(f"{name} doit être compris entre {low} et {high} (reçu « {value} »).")
+    return number
+
+
+def _from_point(lat: float, lon: float) -> Place:
+    point = Point(lon, lat, srid=4326)
+    commune = _communes().locate(point)
+    if commune is None:
+        raise PlaceNotFound(f"Aucune commune française à cet endroit (lat={lat}, lon={lon}). "
+                            "Vérifiez l'ordre lat/lon ou indiquez une commune.")
+    return _place(commune, point, label=commune.nom)
+
+
+def _from_commune(text: str) -> Place:
+    try:
+        code = validation.normalise_insee(text)
+    except ValidationError:
+        code = None
+    if code:
+        found = _communes().filter(code=code).first()
+        if found is None:
+            raise PlaceNotFound(f"Aucune commune n'a le code INSEE « {text} ». "
+                                "Cherchez-la par son nom avec /api/v1/territoires/communes/?q=")
+        return _place(found)
+    found = _communes().search(text).first()
+    if found is None:
+        raise PlaceNotFound(f"Commune introuvable : « {text} ». Indiquez son code INSEE ou son code postal.")
+    return _place(found)
+
+
+def _from_postal_code(text: str) -> Place:
+    try:
+        code = validation.normalise_postal_code(text)
+    except ValidationError:
+        code = ""
+    if not code:
+        raise PlaceNotFound(f"Code postal invalide : « {text} » (5 chiffres, par exemple 21000).")
+    found = _communes().with_postal_code(code).order_by("-population").first()
+    if found is None:
+        raise PlaceNotFound(f"Aucune commune n'a le code postal {code}.")
+    return _place(found, label=f"{found.nom} ({code})")
+
+
+_POSTAL = re.compile(r"(?<!\d)(\d{5}|\d{2} \d{3})(?!\d)")
+
+
+def _from_address(text: str) -> Place:
+    if getattr(settings, "GEOCODER", "offline") == "ban":
+        place = _from_ban(text)
+        if place is not None:
+            return place
+    found = _commune_in_text(text)
+    if found is None:
+        raise PlaceNotFound(f"Adresse introuvable : « {text} ». Ajoutez le code postal ou le nom de la commune.")
+    return _place(found)
+
+
+def _commune_in_text(text: str) -> Commune | None:
+    """Offline: a postal code in the text picks the communes; a commune name (any run of words,
+    folded) picks among them or alone; ties go to the longest name, then the most populous."""
+    postal = _POSTAL.search(text)
+    words = fold(_POSTAL.sub(" ", text)).split()
+    grams = {" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, min(len(words), i + 6) + 1)}
+    if postal:
+        by_code = list(_communes().with_postal_code(postal.group(1).replace(" ", "")).order_by("-population"))
+        named = [c for c in by_code if c.nom_normalise in grams]
+        if named or by_code:
+            return max(named, key=lambda c: len(c.nom_normalise)) if named else by_code[0]
+    if not grams:
+        return None
+    candidates = list(_communes().filter(nom_normalise__in=grams).order_by("-population")[:50])
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: (len(c.nom_normalise), c.population))
+
+
+def _from_ban(text: str) -> Place | None:
+    """Base Adresse Nationale through geopy (kept here so the search never imports `imports`);
+    any network trouble falls back to the offline gazetteer."""
+    from urllib.parse import urlparse
+
+    from geopy.exc import GeopyError
+    from geopy.geocoders import BANFrance
+
+    url = urlparse(settings.BAN_URL)
+    geocoder = BANFrance(domain=url.netloc + url.path.rstrip("/"), scheme=url.scheme or "https",
+                         timeout=settings.BAN_TIMEOUT)
+    try:
+        location = geocoder.geocode(text, exactly_one=True)
+    except (GeopyError, OSError, ValueError):
+        return None
+    if location is None:
+        return None
+    point = Point(location.longitude, location.latitude, srid=4326)
+    commune = _communes().locate(point)
+    return _place(commune, point, label=location.address) if commune else None
+
+
+def resolve_place_from_params(params) -> Place:
+    """`resolve_place` from query parameters (a QueryDict or a dict)."""
+    return resolve_place(**{k: params.get(k) for k in ("lat", "lon", "commune", "code_postal", "adresse")})
