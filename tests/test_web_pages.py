@@ -43,8 +43,8 @@ def test_results_grouped_by_reason(client, s):
     assert group_titles(page, "national") == ["Apprendre le français en ligne"]
     assert "Hébergement à Paris" not in page and "Brouillon" not in page
     assert "4 actions trouvées" in page
-    assert re.search(r'class="web-distance">\d{3} m</span>', page)  # the Chenôve lieu is a few hundred metres away
-    assert re.search(r'class="web-distance">[3-5],\d km</span>', page)  # Dijon, ~4 km
+    assert re.search(r'class="web-distance">\d{3} m</bdi>', page)  # the Chenôve lieu is a few hundred metres away
+    assert re.search(r'class="web-distance">[3-5],\d km</bdi>', page)  # Dijon, ~4 km
 
 
 def test_postal_code_commune_code_and_position_give_the_same_place(client, s):

@@ -136,8 +136,13 @@
     var map = L.map(el, { scrollWheelZoom: false, zoomControl: true });
     if (rtl) map.attributionControl.setPosition("bottomleft");
     var tiles = el.getAttribute("data-tiles");
+    var outlineLayer = null, tilesFailed = false;
+    function showWholeOutline() {  // without tiles, the département's shape is the only landmark: show it whole
+      if (tilesFailed && outlineLayer) map.fitBounds(outlineLayer.getBounds(), { padding: [8, 8] });
+    }
     if (tiles) {
-      L.tileLayer(tiles, { maxZoom: 18, attribution: "© OpenStreetMap" }).addTo(map);
+      L.tileLayer(tiles, { maxZoom: 18, attribution: "© OpenStreetMap" })
+        .once("tileerror", function () { tilesFailed = true; showWholeOutline(); }).addTo(map);
     }
     var bounds = [];
     points.forEach(function (p) {
@@ -154,8 +159,9 @@
       fetch(outline).then(function (r) { return r.ok ? r.json() : null; }).then(function (geo) {
         if (!geo) return;
         var layer = L.geoJSON(geo, { style: { color: "#3a3a3a", weight: 2, fillColor: "#e3e3fd", fillOpacity: 0.35 }, interactive: false }).addTo(map);
-        layer.bringToBack();
+        layer.bringToBack(); outlineLayer = layer;
         if (!bounds.length) map.fitBounds(layer.getBounds());
+        showWholeOutline();
       }).catch(function () {});
     }
     if (!bounds.length && !outline) map.setView([46.6, 2.4], 5);
