@@ -65,7 +65,10 @@ def dispositif_fields(d) -> dict:
         "Identifiant": d.external_id,
         "Intitulé": d.title,
         "Structure": structure.name if structure else "",
-        "Type de structure": _label(TypeStructure, structure.kind) if structure else "",
+        # Blank for the importer's default kind (association): the importer hashes a defaulted kind
+        # differently from a written one, so writing "Association" would make a re-import "updated".
+        "Type de structure": _label(TypeStructure, structure.kind)
+        if structure and structure.kind != TypeStructure.ASSOCIATION else "",
         "SIRET": structure.siret if structure else "",
         "Thématique": "; ".join(sorted(t.slug for t in d.themes.all())),
         "Résumé": d.summary,
