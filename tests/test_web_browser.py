@@ -49,6 +49,34 @@ def test_search_from_home_to_detail(browser, site):  # noqa: F811
     screenshot(page, "detail-desktop")
 
 
+def test_place_autocomplete_with_the_keyboard(browser, site):  # noqa: F811
+    page = new_page(browser)
+    page.goto(site + "/")
+    page.locator("#lieu").press_sequentially("chenov", delay=30)
+    page.wait_for_selector("#lieu-option-0")
+    assert page.get_attribute("#lieu", "aria-expanded") == "true"
+    assert page.locator("#lieu-option-0").inner_text() == "Chenôve (21300)"
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")  # picks the suggestion
+    assert page.input_value("#lieu") == "Chenôve (21300)"
+    assert page.input_value("[data-commune]") == "21166"
+    page.keyboard.press("Enter")  # submits
+    page.wait_for_url(re.compile(r"commune=21166"))
+    assert page.locator("h1").inner_text().startswith("Les actions près de Chenôve")
+
+
+def test_use_my_position(browser, site):  # noqa: F811
+    page = new_page(browser, geolocation={"latitude": 47.2925, "longitude": 5.0046}, permissions=["geolocation"])
+    page.goto(site + "/")
+    page.click("[data-geoloc]")
+    page.wait_for_url(re.compile(r"lat=47\.29250&lon=5\.00460"))
+    assert page.locator("h1").inner_text().startswith("Les actions près de Chenôve")
+    assert page.locator("section[aria-labelledby=groupe-proximite] .web-card").count() == 2
+    page.click("label[for=theme-sante]")  # the position is kept when a filter changes
+    page.wait_for_url(re.compile(r"theme=sante"))
+    assert "lat=47.29250" in page.url
+
+
 def test_filter_by_theme(browser, site):  # noqa: F811
     page = new_page(browser)
     page.goto(site + "/recherche/?lieu=Chen%C3%B4ve")

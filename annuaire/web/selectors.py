@@ -2,7 +2,7 @@
 
 from django.contrib.gis.db.models import MultiPolygonField
 from django.contrib.gis.db.models.functions import AsGeoJSON
-from django.db.models import Count, Exists, F, Func, OuterRef, Prefetch, Value
+from django.db.models import Count, F, Func, Prefetch, Value
 from django.db.models.functions import Coalesce
 
 from dispositifs.models import Dispositif, Lieu
@@ -22,17 +22,9 @@ def dispositif_for_page(pk: int) -> Dispositif:
 
 
 def departement_dispositifs(departement: Departement):
-    """Published actions local to a département: a lieu in it, or a coverage naming it, its région or
-    one of its communes. National actions are left out: they are the same everywhere."""
-    through = Dispositif.communes.through
-    return Dispositif.objects.published().filter(
-        Exists(Lieu.objects.filter(dispositif=OuterRef("pk"), commune__departement=departement))
-        | Exists(Dispositif.departements.through.objects.filter(
-            dispositif_id=OuterRef("pk"), departement_id=departement.code))
-        | Exists(Dispositif.regions.through.objects.filter(
-            dispositif_id=OuterRef("pk"), region_id=departement.region_id))
-        | Exists(through.objects.filter(dispositif_id=OuterRef("pk"), commune__departement=departement))
-    )
+    """Published, current actions local to a département (a lieu in it, or a coverage naming it, its
+    région or one of its communes); national ones are left out: they are the same everywhere."""
+    return Dispositif.objects.published().current().in_departement(departement.code)
 
 
 def counts_by_category(dispositifs) -> dict[str, int]:

@@ -123,10 +123,10 @@ def _kind(ctype: str, url: str) -> str:
     return "other"
 
 
-def new_page(browser, *, width=1280, height=900, javascript=True, locale="fr-FR"):
+def new_page(browser, *, width=1280, height=900, javascript=True, locale="fr-FR", **context_options):
     """A fresh context (no cookies) whose non-loopback requests are aborted."""
     context = browser.new_context(viewport={"width": width, "height": height}, java_script_enabled=javascript,
-                                  locale=locale, device_scale_factor=1)
+                                  locale=locale, device_scale_factor=1, **context_options)
     network = Network()
 
     def route(route):
