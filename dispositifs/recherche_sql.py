@@ -16,7 +16,7 @@ from .vocabulaires import Public, Statut
 
 # Proximity keeps the KNN_LIMIT nearest matching lieux within the radius: beyond that a person
 # does not scroll, and the index scan stays short in the densest cities.
-KNN_LIMIT = 1000
+KNN_LIMIT = 200
 
 T_DISPOSITIF = Dispositif._meta.db_table
 T_LIEU = Lieu._meta.db_table
