@@ -25,6 +25,8 @@ from .report import ERROR, WARNING, Problem
 # vocabulary look-ups (both pure functions) so 50,000 rows cost a few thousand real calls.
 match = lru_cache(maxsize=8192)(vocabulary_match)
 fold = lru_cache(maxsize=65536)(text_fold)
+normalise_postal_code = lru_cache(maxsize=65536)(validation.normalise_postal_code)  # exceptions are not cached
+normalise_insee = lru_cache(maxsize=65536)(validation.normalise_insee)
 _LIST_SPLIT = re.compile(r"\s*[;|\n•]\s*")
 _HAS_LIST_SEP = re.compile(r"[;|\n•]")
 _VOCAB_SPLIT = re.compile(r"\s*[;,/|\n]\s*|\s+et\s+")
@@ -92,10 +94,14 @@ class RowContext:
         self.items = list(colmap.fields.items())
         self.resolve_theme = lru_cache(maxsize=8192)(themes.resolve)
         self.theme_cache: dict[str, tuple] = {}
+        self.resolve_commune = lru_cache(maxsize=65536)(
+            lambda insee, cp, name: gazetteer.resolve_commune(insee=insee, postal_code=cp, name=name,
+                                                              departement=departement))
         self.zone_cache: dict[tuple, object] = {}
         self.length_checks = [(name, limit) for name, limit in MAX_LENGTHS.items() if name in colmap.fields]
 
 
+@lru_cache(maxsize=8192)
 def parse_date(text: str):
     if not text:
         return None
@@ -144,9 +150,11 @@ def normalise_row(index: int, ctx: RowContext, sheet) -> tuple[Candidate | None,
     f = {"title": title, "summary": values.get("summary", ""), "description": values.get("description", ""),
          "registration": values.get("registration", ""), "price": values.get("price", ""),
          "external_id": values.get("external_id", "")}
-    for name, normaliser in (("phone", validation.normalise_phone), ("email", validation.normalise_email),
-                             ("website", validation.normalise_url)):
-        f[name] = _normalised(name, values.get(name, ""), normaliser, warn)
+    for name, normaliser in (("phone", validation.normalise_phone), ("email", validation.normalise_email)):
+        value = values.get(name, "")  # unique per row: not worth memoising
+        f[name] = _normalise_field(name, value, normaliser, warn) if value else ""
+    website = values.get("website", "")
+    f["website"] = _normalised("website", website, validation.normalise_url, warn) if website else ""
     f["publics"] = vocab_list(values.get("publics", ""), Public, "public", "publics", warn=warn)
     f["protection_statuses"] = vocab_list(values.get("protection_statuses", ""), StatutProtection,
                                           "statut de protection", "protection_statuses", warn=warn)
@@ -158,7 +166,7 @@ def normalise_row(index: int, ctx: RowContext, sheet) -> tuple[Candidate | None,
     if f["free"] is None and f["price"]:
         f["free"] = fold(f["price"]) in TRUE_WORDS or None
     modality = values.get("modality", "")
-    f["modality"] = match(Modalite, modality) or Modalite.PRESENTIEL
+    f["modality"] = str(match(Modalite, modality) or Modalite.PRESENTIEL.value)
     if modality and not match(Modalite, modality):
         warn("modality", modality, "modalité inconnue (présentiel, à distance, mixte) : « présentiel » retenu")
     f["age_min"], f["age_max"] = _ages(values, warn)
@@ -401,11 +409,11 @@ def _lieu(values, ctx, index, error, warn) -> tuple[dict | None, str | None]:
             warn("latitude", values["latitude"], "coordonnées illisibles : ignorées")
     insee = cp = ""
     try:
-        insee = validation.normalise_insee(insee_text)
+        insee = normalise_insee(insee_text) if insee_text else ""
     except ValidationError as e:
         warn("insee", insee_text, f"{e.messages[0]} : ignoré")
     try:
-        cp = validation.normalise_postal_code(cp_text)
+        cp = normalise_postal_code(cp_text) if cp_text else ""
     except ValidationError as e:
         # "69003 Lyon" in the postal-code column, or a CEDEX code: keep the five digits if there are
         m = re.search(r"\b\d{5}\b", cp_text)
@@ -416,7 +424,7 @@ def _lieu(values, ctx, index, error, warn) -> tuple[dict | None, str | None]:
         if address:
             error("commune", address, "adresse sans commune ni code postal : lieu introuvable")
         return None, None
-    ref, doubt = ctx.gazetteer.resolve_commune(insee=insee, postal_code=cp, name=name, departement=ctx.departement)
+    ref, doubt = ctx.resolve_commune(insee, cp, name)
     if ref is None and point is not None:
         ref = _locate(ctx, point)
     if ref is None:
