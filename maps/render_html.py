@@ -219,8 +219,8 @@ def _bounds(geom: dict) -> list[list[float]]:
     return [[min(ys), min(xs)], [max(ys), max(xs)]]
 
 
-_MARKER_CALLBACK = """
-var callback = function (row) {
+# folium writes `var callback = <this>;`: an expression, not a declaration.
+_MARKER_CALLBACK = """function (row) {
   var icon = L.divIcon({className: "", iconSize: [12, 12],
                         html: '<div class="annuaire-dot" style="background:' + row[2] + '"></div>'});
   var marker = L.marker(new L.LatLng(row[0], row[1]), {icon: icon});
@@ -228,8 +228,7 @@ var callback = function (row) {
     return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; });
   marker.bindPopup('<a href="/dispositifs/' + row[3] + '/" target="_blank">' + title + "</a>");
   return marker;
-};
-"""
+}"""
 
 
 def departement_html(code: str, *, theme: str | None = None, tiles: bool = True, source: str):

@@ -1,0 +1,93 @@
+"""The maps' own JavaScript runs in Chromium: features coloured by class, the indicator selector
+restyles them, legend, overseas box, clustered lieux. Offline: Leaflet comes from the vendored copy
+(annuaire/static/vendor), markercluster is replaced by a plain feature group with the same API,
+every other CDN script is answered empty and tiles are disabled."""
+
+import io
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from .browser.harness import browser  # noqa: F401 (fixture)
+from .maps_cases import build_small_case
+
+pytestmark = pytest.mark.django_db
+
+LEAFLET = Path(settings.BASE_DIR) / "annuaire" / "static" / "vendor" / "leaflet" / "leaflet.js"
+CLUSTER_STUB = ("L.MarkerClusterGroup = L.FeatureGroup.extend({});"
+                "L.markerClusterGroup = function (o) { return new L.MarkerClusterGroup(); };")
+
+
+def open_map(browser, path: Path):  # noqa: F811
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+
+    def route(r):
+        url = r.request.url
+        if url == "http://maps.test/map.html":
+            return r.fulfill(body=path.read_bytes(), content_type="text/html; charset=utf-8")
+        if url.endswith("/leaflet.js"):
+            return r.fulfill(body=LEAFLET.read_bytes(), content_type="application/javascript")
+        if "markercluster" in url and url.endswith(".js"):
+            return r.fulfill(body=CLUSTER_STUB, content_type="application/javascript")
+        if url.endswith(".js"):
+            return r.fulfill(body="", content_type="application/javascript")
+        if url.endswith(".css"):
+            return r.fulfill(body="", content_type="text/css")
+        return r.abort()
+
+    page.route("**/*", route)
+    page.goto("http://maps.test/map.html")
+    page.wait_for_selector(".annuaire-title", state="attached")
+    page.wait_for_timeout(200)
+    assert errors == [], errors
+    return page, errors
+
+
+@pytest.fixture
+def rendered(tmp_path, settings):
+    settings.TILES_URL = ""
+    build_small_case()
+    call_command("render_maps", "--out", str(tmp_path), "--departement", "35", "--no-png", stdout=io.StringIO(),
+                 stderr=io.StringIO())
+    return tmp_path
+
+
+def fills(page):
+    """Fill colour -> number of features, read from the Leaflet layers (the maps draw on a canvas)."""
+    return page.evaluate("""() => {
+        const out = {};
+        Object.keys(window).filter(k => k.startsWith('geo_json_')).forEach(k => {
+            if (window[k] && window[k].eachLayer) window[k].eachLayer(l => { const f = l.options.fillColor;
+                                       if (f && l.options.fill !== false) out[f] = (out[f] || 0) + 1; }); });
+        return out; }""")
+
+
+def test_france_map_colours_switches_indicator_and_lists_overseas(rendered, browser):  # noqa: F811
+    page, errors = open_map(browser, rendered / "france-densite.html")
+    colours = fills(page)
+    # 35 has 3 actions (class 3-6), 22/29/56/69 have 1, the rest 0 (class < 2): two colours.
+    assert colours.get("#c7e9b4") == 1 and sum(colours.values()) >= 101
+    legend = page.inner_text(".annuaire-legend")
+    assert "< 2" in legend and "≥ 82" in legend and "Source" in legend
+    assert "Guadeloupe" in page.inner_text(".annuaire-insets")
+    page.select_option(".annuaire-title select", label="Thème : Santé")
+    assert "Santé" in page.inner_text(".annuaire-legend")
+    assert "#c7e9b4" not in fills(page)  # santé: 1 action at most anywhere
+    page.select_option(".annuaire-title select", label="Pour 100 000 habitants")
+    assert len(fills(page)) >= 2
+    assert errors == []
+    page.close()
+
+
+def test_departement_map_runs_with_lieux_and_coverage_panel(rendered, browser):  # noqa: F811
+    page, errors = open_map(browser, rendered / "departement-35.html")
+    assert len(page.query_selector_all(".annuaire-dot")) == 2  # A and F in Rennes
+    assert "2 actions couvrent tout le département" in page.inner_text(".annuaire-panel")
+    assert sum(fills(page).values()) > 300  # the communes
+    assert errors == []
+    page.close()
