@@ -137,14 +137,18 @@ def read_spreadsheet(path: Path, *, pick=None) -> Sheet:
 
 
 def read_geojson(path: Path) -> Sheet:
-    """Properties become columns (the first line is a synthetic header); point geometries are kept."""
+    """GeoJSON (or a JSON array of objects). Properties become columns (the first line is a
+    synthetic header); point geometries are kept."""
     try:
         data = json.loads(path.read_bytes().decode("utf-8-sig"))
     except (ValueError, UnicodeDecodeError) as e:
         raise UnreadableFile(f"{path.name} : GeoJSON illisible ({e})") from None
+    if isinstance(data, list) and all(isinstance(item, dict) for item in data):
+        # A plain JSON array of objects (data·inclusion services export): objects become rows.
+        data = {"features": [{"properties": item, "geometry": None} for item in data]}
     features = data.get("features") if isinstance(data, dict) else None
     if not isinstance(features, list):
-        raise UnreadableFile(f"{path.name} : pas de FeatureCollection (clé « features » absente)")
+        raise UnreadableFile(f"{path.name} : ni FeatureCollection GeoJSON ni tableau JSON d'objets")
     keys: dict[str, None] = {}
     for f in features:
         keys.update(dict.fromkeys((f.get("properties") or {}).keys()))

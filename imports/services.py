@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dispositifs.themes import ThemeIndex
@@ -75,6 +75,9 @@ def import_file(path, *, source: str, profile: str | None = None, departement: s
     try:
         with transaction.atomic():
             t1 = time.perf_counter()
+            with connection.cursor() as cursor:
+                # Two runs for the same source would race on (source, import_key): the second waits.
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"import_dispositifs:{source}"])
             if departement:
                 from territoires.models import Departement
                 if not Departement.objects.filter(code=departement).exists():

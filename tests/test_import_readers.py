@@ -112,3 +112,17 @@ def test_unreadable_files(tmp_path, name, content):
     (tmp_path / name).write_bytes(content)
     with pytest.raises(UnreadableFile):
         read_file(tmp_path / name)
+
+
+def test_json_array_of_objects(tmp_path):
+    import json
+
+    path = tmp_path / "services.json"
+    path.write_text(json.dumps([{"nom": "Cours de FLE", "thematiques": ["FLE", "Santé"], "commune": "Dijon"}]),
+                    encoding="utf-8")
+    from imports.columns import load_profile
+
+    sheet = read_file(path)
+    colmap = recognise(sheet, load_profile("datainclusion"))
+    assert sheet.rows[1] == ["Cours de FLE", "FLE; Santé", "Dijon"]
+    assert set(colmap.fields) == {"title", "themes", "commune"}
