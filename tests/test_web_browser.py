@@ -128,6 +128,7 @@ def test_phone_360_has_no_horizontal_scroll(browser, site):  # noqa: F811
     for path in ["/", "/recherche/?lieu=Chen%C3%B4ve", "/territoires/departements/21/"]:
         page.goto(site + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
+    screenshot(page, "departement-phone")
     page.goto(site + "/recherche/?lieu=Chen%C3%B4ve")
     no_serious_axe(page, "results on a phone")
     screenshot(page, "results-phone")
@@ -157,7 +158,10 @@ def test_without_javascript(browser, site):  # noqa: F811
     assert page.locator(".web-card__title").all_inner_texts() == ["Atelier recherche d'emploi"]
     page.click(".web-lang__summary")
     page.click("a[hreflang=uk]")
+    page.wait_for_url(re.compile(r"lang=uk"))
+    page.wait_for_load_state()
     assert page.evaluate("document.documentElement.lang") == "uk"
+    assert "theme=trouver-un-emploi" in page.url  # switching language keeps the search
     screenshot(page, "results-no-javascript")
 
 

@@ -146,6 +146,12 @@ def new_page(browser, *, width=1280, height=900, javascript=True, locale="fr-FR"
 def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    maps = page.locator("[data-map]")
+    if maps.count() and page.evaluate("!!window.IntersectionObserver") and maps.first.is_visible():
+        maps.first.scroll_into_view_if_needed()  # maps load when seen; show them in the picture
+        page.wait_for_selector("[data-map][data-ready=true]")
+        page.wait_for_timeout(300)
+        page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(path), full_page=True)
     return path
 
