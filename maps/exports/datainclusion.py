@@ -74,8 +74,8 @@ def structure_record(structure, *, today: date) -> dict:
 
 def _thematiques(d, ctx: _Context) -> list[str] | None:
     slugs = set()
-    for theme in d.themes.all():
-        slugs.update(ctx.children.get(theme.slug, []) if theme.parent_id is None else [theme.slug])
+    for theme in d.export_themes:
+        slugs.update(ctx.children.get(theme.code, []) if theme.parent is None else [theme.code])
     return sorted(slugs) or None
 
 
@@ -90,12 +90,12 @@ def _zone(d, ctx: _Context) -> list[str] | None:
     if d.national:
         return ["france"]
     codes = []
-    for region in d.regions.all():
+    for region in d.export_regions:
         codes += ctx.region_deps.get(region.code, [])
-    codes += [dep.code for dep in d.departements.all()]
-    codes += [c.code for c in d.communes.all()]
+    codes += [dep.code for dep in d.export_departements]
+    codes += [c.code for c in d.export_communes]
     if not codes:
-        codes = [lieu.commune_id for lieu in d.lieux.all()]
+        codes = [lieu.commune_id for lieu in d.export_lieux]
     return list(dict.fromkeys(codes)) or None
 
 
@@ -121,7 +121,7 @@ def service_records(d, ctx: _Context, *, today: date, base_url: str = "") -> lis
         modes.append("envoyer-un-courriel")
     if d.website:
         modes.append("utiliser-lien-mobilisation")
-    lieux = list(d.lieux.all())
+    lieux = d.export_lieux
     if lieux and d.modality != "distance":
         modes.append("se-presenter")
     description = d.description or d.summary or d.title

@@ -38,9 +38,9 @@ def zone_text(dispositif) -> str:
     and commune INSEE codes (names of communes repeat across France; codes do not)."""
     if dispositif.national:
         return "National"
-    parts = [f"Région {r.nom}" for r in sorted(dispositif.regions.all(), key=lambda r: r.code)]
-    parts += [f"Département {d.nom}" for d in sorted(dispositif.departements.all(), key=lambda d: d.code)]
-    parts += sorted(c.code for c in dispositif.communes.all())
+    parts = [f"Région {r.nom}" for r in dispositif.export_regions]
+    parts += [f"Département {d.nom}" for d in dispositif.export_departements]
+    parts += [c.code for c in dispositif.export_communes]
     return "; ".join(parts)
 
 
@@ -70,7 +70,7 @@ def dispositif_fields(d) -> dict:
         "Type de structure": _label(TypeStructure, structure.kind)
         if structure and structure.kind != TypeStructure.ASSOCIATION else "",
         "SIRET": structure.siret if structure else "",
-        "Thématique": "; ".join(sorted(t.slug for t in d.themes.all())),
+        "Thématique": "; ".join(t.code for t in d.export_themes),
         "Résumé": d.summary,
         "Description": d.description,
         "Public": "; ".join(_label(Public, p) for p in d.publics),
@@ -119,9 +119,10 @@ def lieu_fields(lieu) -> dict:
 
 
 def iter_rows(dispositifs):
-    """(dispositif, lieu or None, row dict in COLUMNS order) for each lieu of each dispositif."""
+    """(dispositif, lieu or None, row dict in COLUMNS order) for each lieu of each dispositif
+    (dispositifs as `scope.iter_dispositifs` yields them, relations attached)."""
     for d in dispositifs:
         base = dispositif_fields(d)
-        for lieu in list(d.lieux.all()) or [None]:
+        for lieu in d.export_lieux or [None]:
             row = {**base, **lieu_fields(lieu)}
             yield d, lieu, {k: row[k] for k in COLUMNS}

@@ -7,7 +7,6 @@ with a lieu in it or a coverage naming it, its région, or one of its communes/d
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
 from django.db.models.expressions import RawSQL
 
 from dispositifs.models import Dispositif, Lieu
@@ -53,7 +52,7 @@ def make_scope(*, departement: str | None = None, region: str | None = None, all
 
 
 def dispositifs_in(scope: Scope):
-    """The published dispositifs of the scope, with everything the exporters read prefetched."""
+    """The published dispositifs of the scope (structure joined); relations come from `attach`."""
     qs = Dispositif.objects.published()
     if scope.kind in {"departement", "region"}:
         # The same (dispositif, département) pairs the density counts, narrowed to the territory in
@@ -61,13 +60,48 @@ def dispositifs_in(scope: Scope):
         sql = pairs_sql(scope.kind).replace("%(code)s", "%s")
         ids = RawSQL(f"SELECT dispositif_id FROM ({sql}) AS pairs", [scope.code] * 4)
         qs = qs.filter(national=False, pk__in=ids)
-    return (qs.select_related("structure", "structure__commune")
-            .prefetch_related("themes", "regions", "departements", "communes__departement",
-                              Prefetch("lieux", queryset=Lieu.objects.select_related("commune").order_by("pk")))
-            .order_by("pk"))
+    return qs.select_related("structure", "structure__commune").order_by("pk")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A theme, région, département or commune as the exporters read it (no model instance needed)."""
+
+    code: str
+    nom: str = ""
+    parent: str | None = None
+
+
+def attach(chunk: list) -> list:
+    """Load the themes, coverage and lieux of a chunk of dispositifs in five queries and attach them
+    as `export_*` lists (prefetch_related cloned a queryset per object and relation: 3x slower)."""
+    ids = [d.pk for d in chunk]
+    by_id: dict[int, dict[str, list]] = {d.pk: {"themes": [], "regions": [], "departements": [], "communes": [],
+                                                "lieux": []} for d in chunk}
+    through = Dispositif.themes.through.objects.filter(dispositif_id__in=ids)
+    for did, slug, parent in through.values_list("dispositif_id", "theme_id", "theme__parent_id").order_by("theme_id"):
+        by_id[did]["themes"].append(Ref(slug, parent=parent))
+    for name, code, nom in (("regions", "region_id", "region__nom"), ("departements", "departement_id",
+                                                                       "departement__nom"),
+                            ("communes", "commune_id", "commune__nom")):
+        rows = getattr(Dispositif, name).through.objects.filter(dispositif_id__in=ids)
+        for did, c, n in rows.values_list("dispositif_id", code, nom).order_by(code):
+            by_id[did][name].append(Ref(c, n))
+    for lieu in Lieu.objects.filter(dispositif_id__in=ids).select_related("commune").order_by("pk"):
+        by_id[lieu.dispositif_id]["lieux"].append(lieu)
+    for d in chunk:
+        for name, values in by_id[d.pk].items():
+            setattr(d, f"export_{name}", values)
+    return chunk
 
 
 def iter_dispositifs(scope: Scope, chunk_size: int = 2000):
     """Streams the scope in chunks so a national export does not hold 100,000 objects at once."""
-    return dispositifs_in(scope).iterator(chunk_size=chunk_size)
-
+    chunk = []
+    for d in dispositifs_in(scope).iterator(chunk_size=chunk_size):
+        chunk.append(d)
+        if len(chunk) == chunk_size:
+            yield from attach(chunk)
+            chunk = []
+    if chunk:
+        yield from attach(chunk)

@@ -128,6 +128,14 @@ class Command(BaseCommand):
         exp_times, n_rows = _timed(export_csv, 1)
         lines.append(_line(f"export CSV département {code}", exp_times,
                            f"{n_rows} lignes, {n_rows / exp_times[0]:,.0f} lignes/s"))
+
+        def export_all():
+            with open(out / "export-france.csv", "w", encoding="utf-8", newline="") as stream:
+                return export(make_scope(all=True), "csv", stream)
+
+        all_times, n_all = _timed(export_all, 1)
+        lines.append(_line("export CSV France (--all)", all_times,
+                           f"{n_all} lignes, {n_all / all_times[0]:,.0f} lignes/s"))
         gap_times, report = _timed(lambda: gap_report(theme="lecture-ecriture-calcul", km=10, departement=code), runs)
         lines.append(_line(f"rapport_couverture {code} (10 km)", gap_times, report.summary()))
         lines.append(f"cartes dans {out} ; France {statistics.median(fr_times):.2f} s / {fr_size / 1e6:.2f} Mo, "
