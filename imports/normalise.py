@@ -155,25 +155,35 @@ def normalise_row(index: int, ctx: RowContext, sheet) -> tuple[Candidate | None,
         f[name] = _normalise_field(name, value, normaliser, warn) if value else ""
     website = values.get("website", "")
     f["website"] = _normalised("website", website, validation.normalise_url, warn) if website else ""
-    f["publics"] = vocab_list(values.get("publics", ""), Public, "public", "publics", warn=warn)
-    f["protection_statuses"] = vocab_list(values.get("protection_statuses", ""), StatutProtection,
-                                          "statut de protection", "protection_statuses", warn=warn)
-    f["french_level"] = french_level(values.get("french_level", ""), warn=warn)
-    f["languages"] = languages(values.get("languages", ""), warn=warn)
-    f["free"], price = free(values.get("free", ""), warn=warn)
+    get = values.get
+    text = get("publics", "")
+    f["publics"] = vocab_list(text, Public, "public", "publics", warn=warn) if text else []
+    text = get("protection_statuses", "")
+    f["protection_statuses"] = vocab_list(text, StatutProtection, "statut de protection", "protection_statuses",
+                                          warn=warn) if text else []
+    text = get("french_level", "")
+    f["french_level"] = french_level(text, warn=warn) if text else ""
+    text = get("languages", "")
+    f["languages"] = languages(text, warn=warn) if text else []
+    text = get("free", "")
+    f["free"], price = free(text, warn=warn) if text else (None, "")
     if price and not f["price"]:
         f["price"] = price[:200]
     if f["free"] is None and f["price"]:
         f["free"] = fold(f["price"]) in TRUE_WORDS or None
-    modality = values.get("modality", "")
-    f["modality"] = str(match(Modalite, modality) or Modalite.PRESENTIEL.value)
-    if modality and not match(Modalite, modality):
-        warn("modality", modality, "modalité inconnue (présentiel, à distance, mixte) : « présentiel » retenu")
-    f["age_min"], f["age_max"] = _ages(values, warn)
-    f["start_date"] = _date("start_date", values.get("start_date", ""), warn)
-    f["end_date"] = _date("end_date", values.get("end_date", ""), warn)
+    modality = get("modality", "")
+    f["modality"] = Modalite.PRESENTIEL.value
+    if modality:
+        f["modality"] = str(match(Modalite, modality) or Modalite.PRESENTIEL.value)
+        if not match(Modalite, modality):
+            warn("modality", modality, "modalité inconnue (présentiel, à distance, mixte) : « présentiel » retenu")
+    f["age_min"], f["age_max"] = _ages(values, warn) if (get("age") or get("age_min") or get("age_max")) \
+        else (None, None)
+    start, end = get("start_date", ""), get("end_date", "")
+    f["start_date"] = _date("start_date", start, warn) if start else None
+    f["end_date"] = _date("end_date", end, warn) if end else None
     if f["start_date"] and f["end_date"] and f["start_date"] > f["end_date"]:
-        warn("end_date", values.get("end_date"), "date de fin avant la date de début : dates ignorées")
+        warn("end_date", end, "date de fin avant la date de début : dates ignorées")
         f["start_date"] = f["end_date"] = None
     f["last_verified"] = _date("last_verified", values.get("last_verified", ""), warn)
 
