@@ -74,7 +74,7 @@ def france_png(path, rows, *, title: str, source: str):
     handles = [Patch(facecolor=c, edgecolor="#555555", label=label)
                for c, label in zip(PALETTE, class_labels(SEED_BREAKS), strict=True)]
     fig.legend(handles=handles, title="Actions locales", loc="upper left", bbox_to_anchor=(0.74, 0.85),
-               frameon=False, fontsize=10, title_fontsize=11)
+               alignment="left", frameon=False, fontsize=10, title_fontsize=11)
     total = sum(r.actions for r in rows)
     fig.text(0.76, 0.45, f"Somme sur les départements : {total}\n(une action couvrant une région\ncompte dans "
              f"chacun de ses\ndépartements ; actions\nnationales exclues)", fontsize=9, va="top", color="#333333")
@@ -105,15 +105,16 @@ def departement_png(path, density, lieux, *, title: str, source: str, theme_labe
     handles = [Patch(facecolor=c, edgecolor="#999999", label=label)
                for c, label in zip(PALETTE, class_labels(COMMUNE_BREAKS, counts=True), strict=True)]
     first = fig.legend(handles=handles, title="Actions sur place", loc="upper left", bbox_to_anchor=(0.7, 0.9),
-                       frameon=False, fontsize=9, title_fontsize=10)
+                       alignment="left", frameon=False, fontsize=9, title_fontsize=10)
     present = {r[2] for r in lieux}
     dots = [plt.Line2D([], [], marker="o", linestyle="", markersize=6, color=theme_colour[s], label=label)
             for s, label in theme_labels.items() if s in present]
     if dots:
-        fig.legend(handles=dots, title=f"Lieux ({len(lieux)}) par thème", loc="upper left",
-                   bbox_to_anchor=(0.7, 0.52), frameon=False, fontsize=8, title_fontsize=10)
+        fig.legend(handles=dots, title=f"Lieux ({len(lieux)}) par thème", loc="upper left", alignment="left",
+                   bbox_to_anchor=(0.7, 0.55), frameon=False, fontsize=8, title_fontsize=10)
         fig.add_artist(first)
-    fig.text(0.7, 0.1, f"{density.couverture_actions} actions couvrent\ntout le département", fontsize=9)
+    fig.text(0.7, 0.05, f"+ {density.couverture_actions} actions couvrent tout le département\n(listées dans la carte "
+             f"HTML)", fontsize=9)
     fig.suptitle(title, fontsize=14, x=0.02, ha="left", y=0.97)
     fig.text(0.02, 0.015, source, fontsize=8, color="#444444")
     fig.savefig(path, dpi=DPI)
