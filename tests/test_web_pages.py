@@ -180,3 +180,20 @@ def test_every_language_is_translated(client, code, rtl):
     assert f'<html lang="{code}" dir="{"rtl" if rtl else "ltr"}"' in page
     assert "Trouver une aide près de chez vous" not in page  # the main heading has a translation
     assert "Ville ou code postal" not in page
+
+
+def test_results_page_query_count_does_not_grow_with_results(client, s, django_assert_max_num_queries):
+    from dispositifs.models import Dispositif
+
+    for i in range(15):
+        d = Dispositif.objects.create(title=f"National {i:02d}", national=True, status="publie")
+        d.themes.set(["sante"])
+    # place, theme vocabulary, the search's two bounded statements (each wrapped in savepoint + SET LOCAL),
+    # then the page's dispositifs, themes and lieux: 13, whatever the number of results.
+    with django_assert_max_num_queries(14):
+        assert client.get("/recherche/", {"lieu": "Chenôve"}).status_code == 200
+
+
+def test_detail_page_query_count(client, s, django_assert_max_num_queries):
+    with django_assert_max_num_queries(10):
+        assert client.get(s.francais.get_absolute_url()).status_code == 200

@@ -2,7 +2,7 @@
 
 import json
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
@@ -103,10 +103,13 @@ def recherche(request):
     if place is None:
         return render(request, "annuaire/recherche.html", context)
 
-    page_number = _page_number(params.get("page"))
-    paginator = Paginator(result, search_page.PAGE_SIZE)
-    page = paginator.get_page(page_number)
-    results = list(page.object_list)  # one statement for the page (the count came with page 1's)
+    paginator = Paginator(result, search_page.PAGE_SIZE)  # its count comes with page 1's statement
+    try:
+        number = paginator.validate_number(_page_number(params.get("page")))
+    except EmptyPage:
+        number = paginator.num_pages
+    results = result.page(number, search_page.PAGE_SIZE)  # the same (offset, size) as the count's: no re-run
+    page = Page(results, number, paginator)
     points = [{"lat": round(r.lieu_proche.point.y, 5), "lon": round(r.lieu_proche.point.x, 5),
                "title": r.dispositif.title, "url": r.dispositif.get_absolute_url(), "place": r.lieu_proche.commune.nom}
               for r in results if r.lieu_proche is not None]
