@@ -1,12 +1,40 @@
 """Density endpoints: local actions per département, and per commune inside one département."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..stats import densite_communes, densite_departements
 from .common import ATTRIBUTION, BadRequest, check_theme, error, generated_at
 
+THEME_PARAM = OpenApiParameter("theme", OpenApiTypes.STR, description=(
+    "Slug d'un thème (data·inclusion) : ne compter que ses actions et celles de ses sous-thèmes."))
+ERROR = inline_serializer("Erreur", {"detail": serializers.CharField()})
+_DENSITE = {"code": serializers.CharField(), "nom": serializers.CharField(), "population": serializers.IntegerField(),
+            "actions": serializers.IntegerField(), "pour_100000": serializers.FloatField(allow_null=True),
+            "themes": serializers.DictField(child=serializers.IntegerField())}
 
+
+def DEPARTEMENT(**kwargs):  # noqa: N802 (reads as the schema component it builds)
+    return inline_serializer("DensiteDepartement", {
+        **_DENSITE, "region": inline_serializer("RegionRef", {"code": serializers.CharField(),
+                                                               "nom": serializers.CharField()})}, **kwargs)
+
+
+def COMMUNE(**kwargs):  # noqa: N802
+    return inline_serializer("DensiteCommune", {**_DENSITE, "sur_place": serializers.IntegerField(),
+                                                "lieux": serializers.IntegerField()}, **kwargs)
+
+
+_HEAD = {"date": serializers.DateTimeField(), "attribution": serializers.CharField(),
+         "theme": serializers.CharField(allow_null=True), "count": serializers.IntegerField()}
+
+
+@extend_schema(parameters=[THEME_PARAM], responses={
+    200: inline_serializer("DensiteDepartements", {**_HEAD, "results": DEPARTEMENT(many=True)}),
+    400: OpenApiResponse(ERROR, description="thème inconnu")})
 class DensiteDepartementsView(APIView):
     """Local actions of every département (published, non-national, with a lieu there or a coverage
     naming it or its région), per 100,000 inhabitants and per main theme. `?theme=SLUG` restricts
@@ -22,6 +50,14 @@ class DensiteDepartementsView(APIView):
                          "results": [r.as_dict() for r in rows]})
 
 
+@extend_schema(parameters=[THEME_PARAM], responses={
+    200: inline_serializer("DensiteCommunes", {
+        **_HEAD, "departement": DEPARTEMENT(), "results": COMMUNE(many=True),
+        "couverture": inline_serializer("CouvertureDepartement", {
+            "actions": serializers.IntegerField(),
+            "themes": serializers.DictField(child=serializers.IntegerField())})}),
+    400: OpenApiResponse(ERROR, description="thème inconnu"),
+    404: OpenApiResponse(ERROR, description="département inconnu")})
 class DensiteCommunesView(APIView):
     """Local actions of every commune of a département: `actions` (all that reach the commune),
     `sur_place` (a lieu there or a coverage naming the commune), `lieux`; the département-wide
