@@ -121,8 +121,13 @@ def normalise_row(index: int, ctx: RowContext, sheet) -> tuple[Candidate | None,
     raw = sheet.rows[index]
     line = sheet.lines[index]
     values = {}
+    width = len(raw)
     for name, col in ctx.items:
-        values[name] = cell_text(raw[col]) if col < len(raw) else ""
+        value = raw[col] if col < width else None
+        if value.__class__ is str:  # the common case, without a function call
+            values[name] = value.strip()
+        else:
+            values[name] = "" if value is None else cell_text(value)
     for name, default in ctx.defaults.items():
         if not values.get(name):
             values[name] = str(default)

@@ -98,6 +98,8 @@ def import_file(path, *, source: str, profile: str | None = None, departement: s
             timings["write"] = time.perf_counter() - t2
             if dry_run:
                 transaction.set_rollback(True)
+            t3 = time.perf_counter()
+        timings["commit"] = time.perf_counter() - t3  # deferred foreign-key checks run here
     except UnreadableFile as e:
         _finish(run, Counts(rows=counts.rows), report, status=ImportRun.Status.FAILED, message=str(e))
         return ImportResult(run, Counts(rows=counts.rows), report, EXIT_UNREADABLE, message=str(e), timings=timings)

@@ -66,7 +66,7 @@ def import_key(cand) -> str:
 def content_hash(cand) -> str:
     lieu = cand.lieu
     payload = (
-        tuple(cand.fields.items()),  # built in a fixed order by normalise_row
+        tuple(cand.fields.values()),  # built in a fixed order by normalise_row
         sorted(cand.themes),
         (cand.structure or {}).get("siret", ""), structure_key((cand.structure or {}).get("name", "")),
         (cand.structure or {}).get("kind", ""),

@@ -1,3 +1,4 @@
+import os
 import time
 
 from django.core.management.base import BaseCommand
@@ -20,6 +21,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **opts):
         ensure_bench_database(stdout=self.stdout)
+        load = os.getloadavg()[0]
+        self.stdout.write(f"machine : {os.cpu_count()} CPU, charge moyenne sur 1 min {load:.2f} "
+                          "(les chiffres baissent si d'autres processus utilisent les CPU)")
         n = opts["rows"]
         t = time.perf_counter()
         path = bench_file(n)
@@ -34,7 +38,7 @@ class Command(BaseCommand):
             rows = result.counts.rows
             self.stdout.write(f"{label} : {result.summary()}")
             for step, name in (("read", "read"), ("validate", "validate+geocode"), ("write", "write"),
-                               ("total", "total")):
+                               ("commit", "commit"), ("total", "total")):
                 seconds = result.timings.get(step, 0.0)
                 self.stdout.write(f"  {name:<17} {seconds:7.2f} s  {rows / max(seconds, 1e-9):>10,.0f} rows/s")
             if writer.PHASES:
