@@ -185,3 +185,15 @@ def test_results_page_weight_and_map_without_tiles(browser, site, capsys):  # no
             print(f"\nresults page first load ({label}): " + ", ".join(f"{k}={v / 1000:.1f} KB" for k, v in w.items()))
     assert figures["phone"]["total"] < BUDGET
     assert figures["desktop"]["total"] < BUDGET
+
+
+def test_detail_prints_without_navigation(browser, site):  # noqa: F811
+    page = new_page(browser)
+    page.goto(site + "/recherche/?lieu=Chen%C3%B4ve")
+    page.click("text=Cours de français pour adultes")
+    page.wait_for_url(re.compile(r"/dispositifs/\d+/"))
+    page.emulate_media(media="print")
+    assert not page.locator(".web-header").is_visible()
+    assert not page.locator(".web-share").is_visible() and not page.locator("[data-map]").is_visible()
+    assert page.locator(".web-print-url").is_visible()  # the link is written on the paper
+    assert page.locator("h1").is_visible() and page.locator("text=12 rue de la Paix").is_visible()
