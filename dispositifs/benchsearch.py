@@ -80,7 +80,7 @@ def measure_sql(searches: list[dict]) -> tuple[dict, dict, float]:
     recherche.clear_caches()
     local, service, hits = [], [], 0
     with connection.cursor() as cursor:
-        cursor.execute("SET max_parallel_workers_per_gather = 0")
+        cursor.execute("SET max_parallel_workers_per_gather = 0; SET enable_bitmapscan = off")
     for params in searches:
         place = recherche.resolve_place_from_params(params)
         filters = recherche.Filters.from_params(params)
@@ -120,7 +120,7 @@ def explain(params: dict) -> str:
     theme_ids = recherche.expand_themes(filters.themes)
     sql, args = recherche_sql.build_local(place, filters, theme_ids=theme_ids, offset=0, limit=20)
     with connection.cursor() as cursor:
-        cursor.execute("SET max_parallel_workers_per_gather = 0")
+        cursor.execute("SET max_parallel_workers_per_gather = 0; SET enable_bitmapscan = off")
         cursor.execute(sql, args)  # warm
         cursor.execute("EXPLAIN (ANALYZE, COSTS OFF) " + sql, args)
         return "\n".join(row[0] for row in cursor.fetchall())

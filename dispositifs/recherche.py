@@ -295,12 +295,13 @@ def run_search(place: Place, filters: Filters, *, offset: int = 0, limit: int = 
 
 
 def _bounded(sql: str, params: dict):
-    """One statement under a statement timeout, without parallel workers (they cost more than
-    they save on a few-millisecond query and starve the other requests)."""
+    """One statement under a statement timeout. Without parallel workers (they cost more than
+    they save on a few-millisecond query and starve the other requests) and without bitmap scans
+    (the planner would AND the lieux' GiST box into every per-dispositif probe, 100x slower)."""
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL statement_timeout = {int(STATEMENT_TIMEOUT_MS)}; "
-                           "SET LOCAL max_parallel_workers_per_gather = 0")
+                           "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_bitmapscan = off")
             cursor.execute(sql, params)
             return cursor.fetchone()
     except OperationalError as exc:

@@ -65,13 +65,15 @@ def where_filters(filters, theme_ids, params: dict, alias: str = "d") -> str:
 
 FACETTES = f"""
     SELECT json_object_agg(f.slug, f.n) FROM (
-        SELECT v.slug, count(DISTINCT r.id) AS n
-        FROM {{rows}} r
-        JOIN {T_THEMES} dt ON dt.dispositif_id = r.id
-        JOIN {T_THEME} t ON t.slug = dt.theme_id
-        CROSS JOIN LATERAL (VALUES (t.slug), (t.parent_id)) v(slug)
-        WHERE v.slug IS NOT NULL {{where}}
-        GROUP BY v.slug
+        SELECT slug, count(*) AS n FROM (
+            SELECT DISTINCT r.id, v.slug
+            FROM {{rows}} r
+            JOIN {T_THEMES} dt ON dt.dispositif_id = r.id
+            JOIN {T_THEME} t ON t.slug = dt.theme_id
+            CROSS JOIN LATERAL (VALUES (t.slug), (t.parent_id)) v(slug)
+            WHERE v.slug IS NOT NULL {{where}}
+        ) pairs
+        GROUP BY slug
     ) f"""
 
 
@@ -116,18 +118,36 @@ cover AS MATERIALIZED (
 ranked AS MATERIALIZED (
     SELECT n.id, 0 AS level, n.dist, n.lieu_id, ''::text AS title, n.national FROM near n
     UNION ALL
-    SELECT c.id, c.level, nl.dist, nl.lieu_id, c.title, c.national FROM cover c
+    SELECT c.id, c.level, NULL, NULL, c.title, c.national FROM cover c
+),
+-- Where each portée starts in the answer: only the levels the page overlaps need the nearest
+-- lieu of their coverage matches (one index probe each), the others are only counted.
+levels AS (
+    SELECT level, count(*) AS n, sum(count(*)) OVER (ORDER BY level) - count(*) AS start
+    FROM ranked GROUP BY level
+),
+window_rows AS (
+    SELECT r.id, r.level, coalesce(r.dist, nl.dist) AS dist, coalesce(r.lieu_id, nl.lieu_id) AS lieu_id, r.title,
+           l.start
+    FROM ranked r
+    JOIN levels l ON l.level = r.level AND l.start < %(offset)s + %(limit)s AND l.start + l.n > %(offset)s
     LEFT JOIN LATERAL (
-        SELECT l.id AS lieu_id, ST_Distance(l.point, {ORIGIN}, false) AS dist FROM {T_LIEU} l
-        WHERE l.dispositif_id = c.id ORDER BY l.point <-> {ORIGIN} LIMIT 1
+        SELECT l2.id AS lieu_id, ST_Distance(l2.point, {ORIGIN}, false) AS dist FROM {T_LIEU} l2
+        WHERE l2.dispositif_id = r.id AND r.level > 0 ORDER BY l2.point <-> {ORIGIN} LIMIT 1
     ) nl ON true
+),
+page AS (
+    SELECT * FROM (
+        SELECT w.*, w.start + row_number() OVER (PARTITION BY w.level ORDER BY w.dist NULLS LAST, w.title, w.id) - 1
+               AS pos
+        FROM window_rows w
+    ) x
+    WHERE pos >= %(offset)s AND pos < %(offset)s + %(limit)s
 )
 SELECT
     (SELECT count(*) FROM ranked),
     ({facettes}),
-    (SELECT json_agg(json_build_array(p.id, p.level, p.dist, p.lieu_id)) FROM (
-        SELECT * FROM ranked ORDER BY level, dist NULLS LAST, title, id LIMIT %(limit)s OFFSET %(offset)s
-    ) p),
+    (SELECT json_agg(json_build_array(p.id, p.level, p.dist, p.lieu_id) ORDER BY p.pos) FROM page p),
     (SELECT coalesce(array_agg(id), '{{}}') FROM ranked WHERE national)
 """
     return sql, params
