@@ -49,3 +49,6 @@ bench-maps:                          ## maps benchmark: density, render_maps Fra
 
 bench-import: db                     ## import benchmark: ROWS-row XLSX (default 50000) into the annuaire_bench database
 	@$(MANAGE) bench_import $(if $(ROWS),--rows $(ROWS))
+
+bench-search: db                     ## search benchmark: 100k dispositifs / 200k lieux in annuaire_bench, SQL vs HTTP, gunicorn + wrk
+	@$(MANAGE) bench_search --explain $(BENCH_ARGS)
