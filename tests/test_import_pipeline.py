@@ -181,3 +181,18 @@ def test_counts_add_up_on_the_demo_files(capsys):
     for run in ImportRun.objects.all():
         assert run.created + run.updated + run.unchanged + run.rejected == run.rows
     assert Dispositif.objects.filter(source__startswith="demo-").count() == 1986
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path):
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty, pipe = Terminal(), io.StringIO()
+    call_command("import_dispositifs", str(_file(tmp_path)), "--source", "s", stdout=tty)
+    call_command("import_dispositifs", str(_file(tmp_path)), "--source", "s", stdout=pipe)
+    assert "3/3 lignes" in tty.getvalue() and "[####" in tty.getvalue()
+    assert "[" not in pipe.getvalue() and pipe.getvalue().strip().splitlines()[-1] == (
+        "created=0 updated=0 unchanged=3 rejected=0")
