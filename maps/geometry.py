@@ -7,6 +7,8 @@ of 1.5 MB.
 """
 
 import json
+import time
+from collections import OrderedDict
 
 from django.db import connection
 
@@ -16,9 +18,37 @@ DEPARTEMENT_TOLERANCE = 0.005  # degrees, ~400 m: the national choropleth
 COMMUNE_TOLERANCE = 0.0008  # degrees, ~80 m: communes of one département
 OUTRE_MER = ("971", "972", "973", "974", "976")
 
+# Outlines are reference data (load_territoires, once a year): each worker keeps the simplified,
+# parsed ones for an hour instead of simplifying and parsing 400 kB again for every map (~130 ms).
+CACHE_SECONDS = 3600
+CACHE_ENTRIES = 32
+_cache: OrderedDict = OrderedDict()
+
+
+def _cached(key, compute):
+    hit = _cache.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        _cache.move_to_end(key)
+        return hit[1]
+    value = compute()
+    _cache[key] = (now, value)
+    while len(_cache) > CACHE_ENTRIES:
+        _cache.popitem(last=False)
+    return value
+
+
+def clear_cache():
+    _cache.clear()
+
 
 def departements_geojson(*, tolerance: float = DEPARTEMENT_TOLERANCE) -> dict[str, dict]:
-    """{code: GeoJSON geometry} of every département."""
+    """{code: GeoJSON geometry} of every département (cached, see _cached)."""
+    return _cached((connection.alias, connection.settings_dict["NAME"], "departements", tolerance),
+                   lambda: _departements_geojson(tolerance))
+
+
+def _departements_geojson(tolerance: float) -> dict[str, dict]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT code, ST_AsGeoJSON(ST_SimplifyPreserveTopology(contour, %s), 4) "
@@ -49,7 +79,12 @@ def departement_outline(code: str, *, tolerance: float = COMMUNE_TOLERANCE, fmt:
 
 
 def communes_geometries(departement: str, *, tolerance: float = COMMUNE_TOLERANCE, fmt: str = "geojson"):
-    """{code: geometry} of the communes of a département (contour, else nothing)."""
+    """{code: geometry} of the communes of a département (contour, else nothing; cached)."""
+    return _cached((connection.alias, connection.settings_dict["NAME"], "communes", departement, tolerance, fmt),
+                   lambda: _communes_geometries(departement, tolerance, fmt))
+
+
+def _communes_geometries(departement: str, tolerance: float, fmt: str):
     expr = "ST_AsGeoJSON(ST_SimplifyPreserveTopology(contour, %s), 4)" if fmt == "geojson" else \
         "ST_AsBinary(ST_SimplifyPreserveTopology(contour, %s))"
     with connection.cursor() as cursor:
