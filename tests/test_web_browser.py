@@ -150,10 +150,15 @@ def test_without_javascript(browser, site):  # noqa: F811
     assert page.locator(".web-card").count() >= 3
     assert not page.locator("[data-map]").is_visible()  # no map without JavaScript, the list is enough
     assert not page.locator("[data-geoloc]").is_visible()
+    page.click("label[for=theme-sante]")
+    page.click(".web-facets button[type=submit]")  # a facet is applied by the button shown without JavaScript
+    page.wait_for_url(re.compile(r"theme=sante"))
+    assert page.locator(".web-card__title").all_inner_texts() == ["Permanence d'accès aux soins"]
+    page.click("label[for=theme-sante]")  # unchecks
     page.click(".web-filters > summary")  # <details>: opens without JavaScript
     page.click("label[for=f-gratuit]")
     page.click("label[for=theme-trouver-un-emploi]")
-    page.click("text=Appliquer les filtres")
+    page.click(".web-filters button[type=submit]")
     page.wait_for_url(re.compile(r"theme=trouver-un-emploi"))
     assert page.locator(".web-card__title").all_inner_texts() == ["Atelier recherche d'emploi"]
     page.click(".web-lang__summary")

@@ -65,6 +65,9 @@ def test_theme_filter_and_facets(client, s):
     assert group_titles(page, "departement") == ["Permanence d&#x27;accès aux soins"]
     assert "Cours de français pour adultes" not in page
     assert re.search(r'<input type="checkbox" name="theme" value="sante" id="theme-sante" checked', page)
+    # the other themes stay offered with their own counts, to switch in one tap
+    assert re.search(r'id="theme-trouver-un-emploi" data-autosubmit><label[^>]*>Trouver un emploi <bdi>\(1\)</bdi>',
+                     page)
     all_page = html(client.get("/recherche/", {"lieu": "Chenôve"}))
     assert 'value="lecture-ecriture-calcul"' in all_page and 'value="trouver-un-emploi"' in all_page
 

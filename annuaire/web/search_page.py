@@ -99,6 +99,15 @@ def theme_facets(facettes: dict, selected: list[str]) -> list[dict]:
     return [{"slug": s, "count": counts.get(s, 0), "checked": s in selected} for s in shown]
 
 
+def facettes_for_switching(place, filters, result) -> dict:
+    """Theme counts as if no theme were chosen, so the person can switch from one theme to another in
+    one tap (the counts of the filtered search would show only the chosen ones). One more bounded
+    statement, only when a theme is chosen."""
+    if not filters.themes:
+        return result.facettes
+    return search(place, filters.with_(themes=[])).facettes
+
+
 def wider_radius(rayon_km: float) -> int | None:
     """The next radius to offer in one tap when little is near; None at the maximum."""
     return next((step for step in (30, 100, 200) if step > rayon_km), None)

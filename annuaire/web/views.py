@@ -117,7 +117,7 @@ def recherche(request):
     context.update(
         place=place, filters=filters, result=result, page=page, count=result.count,
         groups=search_page.group_by_portee(results),
-        facets=search_page.theme_facets(result.facettes, filters.themes),
+        facets=search_page.theme_facets(search_page.facettes_for_switching(place, filters, result), filters.themes),
         map_points=points, outline_code=place.departement.code,
         wider=search_page.wider_radius(filters.rayon_km) if nearby == 0 and page.number == 1 else None,
         here=request.get_full_path(),
