@@ -148,9 +148,9 @@ def service_records(d, ctx: _Context, *, today: date, base_url: str = "") -> lis
     for lieu in lieux:
         records.append({
             **common, "id": f"{SOURCE}--{d.pk}" if len(lieux) == 1 else f"{SOURCE}--{d.pk}--{lieu.pk}",
-            "commune": lieu.commune.nom, "code_insee": lieu.commune_id,
+            "commune": lieu.commune_nom, "code_insee": lieu.commune_id,
             "code_postal": lieu.postal_code or None, "adresse": lieu.address or None,
-            "longitude": round(lieu.point.x, 6), "latitude": round(lieu.point.y, 6),
+            "longitude": round(lieu.lon, 6), "latitude": round(lieu.lat, 6),
         })
     return records
 

@@ -16,7 +16,7 @@ def write_geojson(stream, dispositifs, *, metadata: dict) -> int:
     for d, lieu, row in iter_rows(dispositifs):
         geometry = None
         if lieu is not None:
-            geometry = {"type": "Point", "coordinates": [round(lieu.point.x, 6), round(lieu.point.y, 6)]}
+            geometry = {"type": "Point", "coordinates": [round(lieu.lon, 6), round(lieu.lat, 6)]}
         properties = {**row, "id": d.pk}
         if lieu is not None:
             properties.update(Latitude=geometry["coordinates"][1], Longitude=geometry["coordinates"][0])

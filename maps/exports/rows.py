@@ -10,7 +10,7 @@ The importer takes one lieu per row: a dispositif with several lieux gives sever
 a spreadsheet or QGIS wants, but which the importer reads as duplicates of one identifiant.
 """
 
-from dispositifs.vocabulaires import Modalite, NiveauFrancais, Precision, Public, StatutProtection, TypeStructure
+from dispositifs.vocabulaires import Modalite, NiveauFrancais, Public, StatutProtection, TypeStructure
 
 COLUMNS = [
     "Identifiant", "Intitulé", "Structure", "Type de structure", "SIRET", "Thématique", "Résumé", "Description",
@@ -99,19 +99,16 @@ def lieu_fields(lieu) -> dict:
     if lieu is None:
         return {k: "" for k in ("Nom du lieu", "Adresse", "Code postal", "Commune", "Code INSEE", "Latitude",
                                 "Longitude", "Précision", "Accessibilité", "Horaires")}
-    centre = lieu.commune.centre
-    at_centre = lieu.precision == Precision.COMMUNE and abs(lieu.point.x - centre.x) < 1e-6 and abs(
-        lieu.point.y - centre.y) < 1e-6
+    # A point that is just the commune centre says no more than "Code INSEE": left blank so a
+    # re-import geocodes it the same way, with the same precision (the GeoJSON keeps every point).
     return {
         "Nom du lieu": lieu.name,
         "Adresse": lieu.address,
         "Code postal": lieu.postal_code,
-        "Commune": lieu.commune.nom,
+        "Commune": lieu.commune_nom,
         "Code INSEE": lieu.commune_id,
-        # A point that is just the commune centre says no more than "Code INSEE": left blank so a
-        # re-import geocodes it the same way, with the same precision (the GeoJSON keeps every point).
-        "Latitude": "" if at_centre else round(lieu.point.y, 6),
-        "Longitude": "" if at_centre else round(lieu.point.x, 6),
+        "Latitude": "" if lieu.at_centre else round(lieu.lat, 6),
+        "Longitude": "" if lieu.at_centre else round(lieu.lon, 6),
         "Précision": lieu.precision,
         "Accessibilité": lieu.accessibility,
         "Horaires": lieu.opening_hours,

@@ -7,9 +7,10 @@ with a lieu in it or a coverage naming it, its région, or one of its communes/d
 
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models.expressions import RawSQL
 
-from dispositifs.models import Dispositif, Lieu
+from dispositifs.models import Dispositif
 from territoires.models import Departement, Region
 
 from ..stats import pairs_sql
@@ -63,6 +64,35 @@ def dispositifs_in(scope: Scope):
     return qs.select_related("structure", "structure__commune").order_by("pk")
 
 
+@dataclass(frozen=True, slots=True)
+class LieuRow:
+    """A lieu as the exporters read it, coordinates computed by PostGIS (GEOS objects cost 3x more)."""
+
+    pk: int
+    name: str
+    address: str
+    postal_code: str
+    commune_id: str
+    commune_nom: str
+    precision: str
+    accessibility: str
+    opening_hours: str
+    lon: float
+    lat: float
+    at_centre: bool  # the point is the commune centre (a commune-precision geocoding)
+
+
+SQL_LIEUX = """
+SELECT l.id, l.dispositif_id, l.name, l.address, l.postal_code, l.commune_id, c.nom, l.precision, l.accessibility,
+       l.opening_hours, ST_X(l.point::geometry), ST_Y(l.point::geometry),
+       l.precision = 'commune' AND abs(ST_X(l.point::geometry) - ST_X(c.centre)) < 1e-6
+                               AND abs(ST_Y(l.point::geometry) - ST_Y(c.centre)) < 1e-6
+  FROM dispositifs_lieu l JOIN territoires_commune c ON c.code = l.commune_id
+ WHERE l.dispositif_id = ANY(%s)
+ ORDER BY l.id
+"""
+
+
 @dataclass(frozen=True)
 class Ref:
     """A theme, région, département or commune as the exporters read it (no model instance needed)."""
@@ -87,8 +117,10 @@ def attach(chunk: list) -> list:
         rows = getattr(Dispositif, name).through.objects.filter(dispositif_id__in=ids)
         for did, c, n in rows.values_list("dispositif_id", code, nom).order_by(code):
             by_id[did][name].append(Ref(c, n))
-    for lieu in Lieu.objects.filter(dispositif_id__in=ids).select_related("commune").order_by("pk"):
-        by_id[lieu.dispositif_id]["lieux"].append(lieu)
+    with connection.cursor() as cursor:
+        cursor.execute(SQL_LIEUX, [ids])
+        for row in cursor.fetchall():
+            by_id[row[1]]["lieux"].append(LieuRow(row[0], *row[2:]))
     for d in chunk:
         for name, values in by_id[d.pk].items():
             setattr(d, f"export_{name}", values)

@@ -6,6 +6,7 @@ at the same time cannot change the data under it): the density SQL alone and thr
 render_maps for France and for the densest département (HTML and PNG), an export and a gap report.
 Targets (issue 7): France choropleth < 1 s and < 1.5 MB; a 10,000-lieux département < 3 s."""
 
+import os
 import statistics
 import tempfile
 import time
@@ -61,7 +62,10 @@ class Command(BaseCommand):
                           f"(base {connection.settings_dict['NAME']})")
         out = Path(opts["out"] or tempfile.mkdtemp(prefix="bench-maps-"))
         out.mkdir(parents=True, exist_ok=True)
+        load = os.getloadavg()
         lines = self._run(out, runs)
+        lines.insert(0, f"charge de la machine au départ : {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
+                        f"({os.cpu_count()} cœurs) ; à la fin : {os.getloadavg()[0]:.1f}")
         for line in lines:
             self.stdout.write(line)
         return lines[-1]
