@@ -42,9 +42,9 @@ class Command(BaseCommand):
             self.stderr.write(f"{opts['file']} : {result.message}")
         else:
             errors, warnings = len(result.report.errors), len(result.report.warnings)
-            self.stdout.write(f"{opts['file'].name} : {result.counts.rows} lignes, {errors} erreurs, "
-                              f"{warnings} avertissements" + (" (essai à blanc : rien n'a été écrit)"
-                                                              if opts["dry_run"] else ""))
+            self.stdout.write(f"{opts['file'].name} : {_n(result.counts.rows, 'ligne')}, {_n(errors, 'erreur')}, "
+                              f"{_n(warnings, 'avertissement')}" + (" (essai à blanc : rien n'a été écrit)"
+                                                                    if opts["dry_run"] else ""))
             if opts["report"]:
                 self.stdout.write(f"rapport : {opts['report']}")
             if opts["archive_missing"]:
@@ -52,3 +52,7 @@ class Command(BaseCommand):
         self.stdout.write(result.summary())
         if result.exit_code != EXIT_OK:
             sys.exit(result.exit_code)
+
+
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count > 1 else ''}"
