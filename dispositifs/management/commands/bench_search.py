@@ -10,12 +10,13 @@ from annuaire.benchdb import ensure_bench_database
 
 
 class Command(BaseCommand):
-    help = "Génère 100 000 dispositifs / 200 000 lieux dans annuaire_bench et mesure la recherche (SQL, HTTP, charge)."
+    help = "Génère 100 000 dispositifs / 200 000 lieux dans une base de benchmark et mesure la recherche."
 
     def add_arguments(self, parser):
         parser.add_argument("--dispositifs", type=int, default=100_000)
         parser.add_argument("--lieux", type=int, default=200_000)
         parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument("--database", default="annuaire_bench_search", help="benchmark database (created)")
         parser.add_argument("--searches", type=int, default=1000)
         parser.add_argument("--duration", type=int, default=20, help="seconds of load (wrk)")
         parser.add_argument("--connections", type=int, default=4, help="wrk connections")
@@ -24,14 +25,17 @@ class Command(BaseCommand):
         parser.add_argument("--no-load", action="store_true", help="skip the gunicorn + wrk load run")
 
     def handle(self, *args, **opts):
-        ensure_bench_database(stdout=self.stdout)
+        # Its own database on the same cluster: the other benchmarks (bench_import, bench_maps) write
+        # into annuaire_bench at the same time, and a load run must not measure their writes.
+        ensure_bench_database(name=opts["database"], stdout=self.stdout)
         from django.db import connection
 
         from dispositifs import benchdata, benchsearch
         from dispositifs.models import Dispositif, Lieu
 
         present = (Dispositif.objects.filter(source="bench").count(), Lieu.objects.count())
-        if opts["regenerate"] or present != (opts["dispositifs"], opts["lieux"]):
+        if opts["regenerate"] or present != (opts["dispositifs"], opts["lieux"]) \
+                or Dispositif.objects.count() != present[0]:
             self.stdout.write(f"génération : {opts['dispositifs']} dispositifs, {opts['lieux']} lieux…")
             benchdata.generate(opts["dispositifs"], opts["lieux"], opts["seed"], stdout=self.stdout)
         else:
