@@ -102,3 +102,16 @@ def test_api_unknown_departement_is_404_json(client):
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
     assert "département inconnu" in response.json()["detail"]
+
+
+def test_departement_is_read_off_the_insee_code_of_every_commune():
+    """maps.stats reads a commune's département off its INSEE code (no join): true of the whole COG."""
+    from django.db import connection
+
+    from maps.stats import _DEP_OF
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM territoires_commune WHERE departement_id <> {_DEP_OF('code')}")
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("SELECT count(*) FROM territoires_commune")
+        assert cursor.fetchone()[0] > 34_000
