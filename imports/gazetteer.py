@@ -133,7 +133,10 @@ class Gazetteer:
                 if in_cp:
                     return None, f"« {name} » n'est pas une commune du code postal {postal_code}"
                 return None, None
-            if name:  # a name that matches nothing, even with a valid postal code: do not guess
+            if name and len(in_cp) == 1:  # a misspelt name, but the postal code names one commune
+                return in_cp[0], (f"commune « {name} » inconnue : {in_cp[0].nom}, seule commune du code postal "
+                                  f"{postal_code}, retenue")
+            if name:  # a name that matches nothing and a postal code shared by several communes: do not guess
                 return None, None
             if len(in_cp) == 1:
                 return in_cp[0], None

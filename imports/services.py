@@ -82,13 +82,17 @@ def import_file(path, *, source: str, profile: str | None = None, departement: s
                 from territoires.models import Departement
                 if not Departement.objects.filter(code=departement).exists():
                     raise UnreadableFile(f"--departement {departement} : département inconnu")
-            ctx = RowContext(gazetteer=Gazetteer(), themes=ThemeIndex(), colmap=colmap, departement=departement,
-                             defaults=prof.defaults if prof else None, geometries=sheet.geometries)
-            candidates, present_keys = _validate(sheet, data_rows, ctx, report, counts, progress)
+            with writer.phase("gazetteer"):
+                ctx = RowContext(gazetteer=Gazetteer(), themes=ThemeIndex(), colmap=colmap, departement=departement,
+                                 defaults=prof.defaults if prof else None, geometries=sheet.geometries)
+            with writer.phase("rows"):
+                candidates, present_keys = _validate(sheet, data_rows, ctx, report, counts, progress)
             if ban_enabled():
-                report.extend(geocode_candidates(candidates, address_label=colmap.label("address")))
-            for cand in candidates:
-                cand.content_hash = writer.content_hash(cand)
+                with writer.phase("ban"):
+                    report.extend(geocode_candidates(candidates, address_label=colmap.label("address")))
+            with writer.phase("hash"):
+                for cand in candidates:
+                    cand.content_hash = writer.content_hash(cand)
             timings["validate"] = time.perf_counter() - t1
             t2 = time.perf_counter()
             result = writer.upsert(candidates, source=source, archive_missing=archive_missing,

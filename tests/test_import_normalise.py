@@ -138,3 +138,14 @@ def test_line_numbers_count_title_rows(tmp_path):
     result = import_file(write_xlsx(tmp_path / "t.xlsx", rows, title_rows=[["Titre"], ["Sous-titre"], []]),
                          source="test")
     assert _problems(result, "error") == [(6, "Intitulé", "intitulé manquant : chaque action doit avoir un intitulé")]
+
+
+def test_misspelt_commune_with_a_postal_code_of_one_commune_is_a_warning(tmp_path):
+    header = ["Intitulé", "Thématique", "Commune", "Code postal"]
+    result = _import(tmp_path, [["A", "FLE", "Dijonn", "21000"], ["B", "FLE", "Lyonn", "69002"],
+                                ["C", "FLE", "Bourgg", "01000"]], header=header)
+    assert result.summary() == "created=2 updated=0 unchanged=0 rejected=1"
+    assert dict(Dispositif.objects.filter(source="test").values_list("title", "lieux__commune_id")) == {
+        "A": "21231", "B": "69123"}
+    assert [p.line for p in result.report.warnings] == [2, 3]
+    assert result.report.errors[0].line == 4  # 01000 is shared by two communes: no guess

@@ -42,4 +42,4 @@ class Command(BaseCommand):
                 seconds = result.timings.get(step, 0.0)
                 self.stdout.write(f"  {name:<17} {seconds:7.2f} s  {rows / max(seconds, 1e-9):>10,.0f} rows/s")
             if writer.PHASES:
-                self.stdout.write("  (write: " + ", ".join(f"{k} {v:.2f} s" for k, v in writer.PHASES.items()) + ")")
+                self.stdout.write("  (detail: " + ", ".join(f"{k} {v:.2f} s" for k, v in writer.PHASES.items()) + ")")
