@@ -137,21 +137,25 @@ def test_command_writes_each_format(case, tmp_path):
         assert "3 enregistrements" in stdout.getvalue()
 
 
+def body(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
 def test_http_export_with_attribution_headers(case, client):
     response = client.get("/api/v1/exports/csv/?departement=35")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="dispositifs-departement-35.csv"' in response["Content-Disposition"]
     assert "Licence Ouverte" in response["X-Attribution"] and response["X-Export-Date"]
-    assert len(csv_rows(response.content.decode("utf-8"))) == 3
+    assert len(csv_rows(body(response).decode("utf-8"))) == 3
     geo = client.get("/api/v1/exports/geojson/?region=53")
-    assert geo.status_code == 200 and len(json.loads(geo.content)["features"]) == 3
+    assert geo.status_code == 200 and len(json.loads(body(geo))["features"]) == 3
     di = client.get("/api/v1/exports/?format=datainclusion&all=1")
     assert di.status_code == 200
-    for record in json.loads(di.content)["services"]:
+    for record in json.loads(body(di))["services"]:
         Service.model_validate(record)
     xlsx = client.get("/api/v1/exports/xlsx/?departement=35")
-    assert load_workbook(io.BytesIO(xlsx.content)).sheetnames[1] == "À propos"
+    assert load_workbook(io.BytesIO(body(xlsx))).sheetnames[1] == "À propos"
 
 
 def test_http_export_errors_are_json(client):

@@ -4,8 +4,9 @@ XLSX (sheet « À propos ») and data·inclusion (`metadata`), in the `X-Attribu
 `X-Licence` and `X-Export-Date` headers for all formats (CSV has no standard place for it)."""
 
 import io
+import tempfile
 
-from django.http import HttpResponse
+from django.http import FileResponse
 from django.views.decorators.http import require_GET
 
 from ..exports import FORMATS, ScopeError, export, filename, make_scope, metadata
@@ -22,11 +23,18 @@ def export_view(request, fmt: str = ""):
                            all=request.GET.get("all", "").lower() in {"1", "true", "oui", "yes"})
     except ScopeError as exc:
         return error(404 if "inconnu" in str(exc) else 400, str(exc))
-    ext, content_type, binary = FORMATS[fmt]
-    buffer = io.BytesIO() if binary else io.StringIO()
-    count = export(scope, fmt, buffer, base_url=request.build_absolute_uri("/").rstrip("/"))
-    body = buffer.getvalue() if binary else buffer.getvalue().encode("utf-8")
-    response = HttpResponse(body, content_type=content_type)
+    _ext, content_type, binary = FORMATS[fmt]
+    # Written to a temporary file, then streamed: a national GeoJSON is ~300 MB, not for a worker's RAM.
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it, which deletes it)
+    if binary:
+        count = export(scope, fmt, spool, base_url=request.build_absolute_uri("/").rstrip("/"))
+    else:
+        text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
+        count = export(scope, fmt, text, base_url=request.build_absolute_uri("/").rstrip("/"))
+        text.flush()
+        text.detach()
+    spool.seek(0)
+    response = FileResponse(spool, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename(scope, fmt)}"'
     response["X-Attribution"] = ATTRIBUTION_ASCII
     response["X-Licence"] = "Licence Ouverte 2.0 (Etalab)"
