@@ -126,3 +126,16 @@ def test_json_array_of_objects(tmp_path):
     colmap = recognise(sheet, load_profile("datainclusion"))
     assert sheet.rows[1] == ["Cours de FLE", "FLE; Santé", "Dijon"]
     assert set(colmap.fields) == {"title", "themes", "commune"}
+
+
+def test_csv_title_rows_above_the_header(tmp_path):
+    path = write_csv(tmp_path / "t.csv", ROWS, title_rows=[["DDETS de l'Ain - offre 2026"], [""]])
+    colmap, rows = _data(read_file(path))
+    assert colmap.header_line == 3 and rows[0][0] == "Cours de FLE"
+
+
+def test_excel_unicode_text_export_utf16_tab(tmp_path):
+    path = write_csv(tmp_path / "unicode.txt", ROWS, encoding="utf-16", delimiter="\t")
+    sheet = read_file(path)
+    colmap, rows = _data(sheet)
+    assert sheet.delimiter == "\t" and rows[1][0] == "Permanence d'accès aux droits"
