@@ -75,3 +75,11 @@ def test_detail_404_for_drafts_and_unknown(client, m):
     assert client.get(f"{URL}{m.brouillon.pk}/").status_code == 404
     r = client.get(f"{URL}999999/")
     assert r.status_code == 404 and "detail" in r.json()
+
+
+@pytest.mark.parametrize("name", ["departement", "region", "structure", "theme", "national", "page", "page_size",
+                                  "age", "format"])
+def test_odd_values_never_a_500(client, name):
+    for value in ["\x00", "%", "9" * 30, "-1", "nan", "2A", "xml"]:
+        r = client.get(URL, {name: value})
+        assert r.status_code in {200, 400, 404}, (name, value, r.status_code)

@@ -120,3 +120,22 @@ def test_national_slice_cache_is_dropped_on_write(client, m):
     dispositif("C national nouveau", national=True)
     body = client.get(URL, {"commune": "21166", "page_size": 100}).json()
     assert body["count"] == 11 and body["results"][-1]["titre"] == "C national nouveau"
+
+
+ODD_VALUES = ["", " ", "\x00", "%", "'; DROP TABLE x; --", "1e309", "nan", "-0", "9" * 40, "é" * 500,
+              "<script>", "1,5", "true", "[]", "{}", "21166\x00"]
+PARAMS = ["lat", "lon", "commune", "code_postal", "adresse", "theme", "public", "langue", "age", "gratuit",
+          "modalite", "niveau_francais", "rayon_km", "national", "page", "page_size"]
+
+
+@pytest.mark.parametrize("name", PARAMS)
+def test_odd_values_never_a_500(client, name):
+    for value in ODD_VALUES:
+        base = {} if name in {"lat", "lon", "commune", "code_postal", "adresse"} else {"commune": "21166"}
+        if name == "lat":
+            base["lon"] = "5.0"
+        if name == "lon":
+            base["lat"] = "47.3"
+        r = client.get(URL, {**base, name: value})
+        assert r.status_code in {200, 400}, (name, value, r.status_code)
+        assert r.json()["detail"] if r.status_code == 400 else "results" in r.json()

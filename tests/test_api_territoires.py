@@ -57,3 +57,9 @@ def test_departement_outlines(client):
     assert cote_dor["properties"]["nom"] == "Côte-d'Or" and cote_dor["properties"]["region"] == "27"
     assert cote_dor["geometry"]["type"] in {"Polygon", "MultiPolygon"}
     assert "max-age=86400" in r["Cache-Control"]
+
+
+@pytest.mark.parametrize("q", ["\x00", "%", "'; --", "é" * 99, "2A", "2a0", "97", "  -  ", "0", "saint-"])
+def test_odd_queries_never_a_500(client, q):
+    r = client.get(URL, {"q": q})
+    assert r.status_code in {200, 400} and isinstance(r.json(), dict)
