@@ -165,3 +165,9 @@ def test_http_export_errors_are_json(client):
     assert "exactement un territoire" in client.get("/api/v1/exports/csv/").json()["detail"]
     bad = client.get("/api/v1/exports/pdf/?all=1")
     assert bad.status_code == 400 and "format inconnu" in bad.json()["detail"]
+
+
+def test_export_reports_progress(case):
+    seen = []
+    n = export(make_scope(all=True), "csv", io.StringIO(), progress=seen.append)
+    assert n == 5 and seen == [5]  # every 5,000 dispositifs, and once at the end

@@ -29,12 +29,24 @@ def filename(scope: Scope, fmt: str) -> str:
     return f"dispositifs-{scope.slug}.{FORMATS[fmt][0]}"
 
 
-def export(scope: Scope, fmt: str, stream, *, base_url: str = "") -> int:
+def _counted(dispositifs, progress, step: int = 5000):
+    n = 0
+    for n, d in enumerate(dispositifs, 1):
+        yield d
+        if n % step == 0:
+            progress(n)
+    progress(n)
+
+
+def export(scope: Scope, fmt: str, stream, *, base_url: str = "", progress=None) -> int:
     """Write the scope's dispositifs to `stream` (text for every format but xlsx); returns the
-    number of records written (rows, features or services)."""
+    number of records written (rows, features or services). `progress(n)` is called every 5,000
+    dispositifs read, and at the end."""
     if fmt not in FORMATS:
         raise ValueError(f"format inconnu : « {fmt} » ({', '.join(FORMATS)})")
     dispositifs = iter_dispositifs(scope)
+    if progress is not None:
+        dispositifs = _counted(dispositifs, progress)
     meta = metadata(scope)
     if fmt == "csv":
         return write_csv(stream, dispositifs)

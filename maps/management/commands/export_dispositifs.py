@@ -26,12 +26,18 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         start = time.perf_counter()
         fmt = opts["format"]
+        progress = None
+        if self.stderr.isatty():
+            def progress(n):
+                self.stderr.write(f"\r{n} dispositifs lus ({time.perf_counter() - start:.0f} s)", ending="")
         if FORMATS[fmt][2]:
             with open(opts["out"], "wb") as stream:
-                n = export(scope, fmt, stream)
+                n = export(scope, fmt, stream, progress=progress)
         else:
             with open(opts["out"], "w", encoding="utf-8", newline="") as stream:
-                n = export(scope, fmt, stream)
+                n = export(scope, fmt, stream, progress=progress)
+        if progress:
+            self.stderr.write("")
         if fmt == "csv":
             self.stderr.write(f"attribution : {metadata(scope)['attribution']}")
         return f"{opts['out']}: {n} enregistrements ({scope.label}, {fmt}) en {time.perf_counter() - start:.1f} s"
