@@ -48,13 +48,12 @@ class SharedConnectionServer(LiveServerThread):
 
 
 @pytest.fixture
-def web_server(db, monkeypatch):
+def web_server(db):
     """The site on http://127.0.0.1:<port>, seeing the test's uncommitted data."""
     from django.core.signals import request_finished, request_started
 
     connection = connections["default"]  # the wrapper itself, not the thread-local proxy
 
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
     request_started.disconnect(close_old_connections)  # would close the shared connection mid-test
     request_finished.disconnect(close_old_connections)
     connection.inc_thread_sharing()
@@ -77,8 +76,12 @@ def web_server(db, monkeypatch):
 
 @pytest.fixture(scope="session")
 def browser():
+    """One Chromium for the session (closed with it: a module-scoped Playwright, stopped mid-session,
+    left a database session open behind it and the test database could not be dropped)."""
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an asyncio loop in this thread; Django then refuses sync ORM calls
+    # (even the test database's teardown at the end of the session) unless told it is safe here.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
