@@ -18,7 +18,7 @@ from .gazetteer import Gazetteer
 from .geocode import ban_enabled, geocode_candidates
 from .models import ImportRun
 from .normalise import RowContext, normalise_row
-from .readers import UnreadableFile, read_file
+from .readers import UnreadableFile, cell_text, read_file
 from .report import ERROR, Counts, Problem, Report
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
@@ -152,6 +152,11 @@ def _validate(sheet, data_rows, ctx, report, counts, progress):
                 seen[cand.import_key] = sheet.lines[i]
         if cand is None:
             counts.rejected += 1
+            ext_col = ctx.colmap.fields.get("external_id")
+            row = sheet.rows[i]
+            if ext_col is not None and ext_col < len(row) and cell_text(row[ext_col]):
+                # A rejected row is still in the file: --archive-missing must not archive its dispositif.
+                present_keys.add(writer.external_key(cell_text(row[ext_col])))
         else:
             candidates.append(cand)
         done += 1

@@ -51,11 +51,15 @@ class WriteResult:
     archived: int = 0
 
 
+def external_key(ext: str) -> str:
+    return ("id:" + ext) if len(ext) <= 61 else "idh:" + hashlib.blake2b(ext.encode(), digest_size=20).hexdigest()
+
+
 def import_key(cand) -> str:
     """External id when the file has one, else a stable hash of title + structure + place."""
     ext = cand.fields.get("external_id") or ""
     if ext:
-        return ("id:" + ext) if len(ext) <= 61 else "idh:" + hashlib.blake2b(ext.encode(), digest_size=20).hexdigest()
+        return external_key(ext)
     place = cand.lieu["commune"].code if cand.lieu else "zone:" + ",".join(sorted(
         [*(f"r{c}" for c in cand.coverage.regions), *(f"d{c}" for c in cand.coverage.departements),
          *(f"c{c}" for c in cand.coverage.communes)] + (["national"] if cand.coverage.national else [])))

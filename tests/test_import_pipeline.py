@@ -196,3 +196,23 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
     assert "3/3 lignes" in tty.getvalue() and "[####" in tty.getvalue()
     assert "[" not in pipe.getvalue() and pipe.getvalue().strip().splitlines()[-1] == (
         "created=0 updated=0 unchanged=3 rejected=0")
+
+
+def test_archive_missing_spares_rows_rejected_this_time(tmp_path):
+    header = ["ID", *HEADER]
+    import_file(write_csv(tmp_path / "a.csv", [["A-1", *ROWS[0]], ["A-2", *ROWS[1]]], header=header), source="s")
+    broken = ["A-2", ROWS[1][0], ROWS[1][1], "Bricolage", *ROWS[1][3:]]  # still listed, but unknown theme today
+    result = import_file(write_csv(tmp_path / "b.csv", [["A-1", *ROWS[0]], broken], header=header), source="s",
+                         archive_missing=True)
+    assert result.summary() == "created=0 updated=0 unchanged=1 rejected=1" and result.counts.archived == 0
+    assert not Dispositif.objects.filter(source="s", status="archive").exists()
+
+
+def test_command_crash_exits_2_with_nothing_written(tmp_path, capsys, monkeypatch):
+    def broken_upsert(*args, **kwargs):
+        raise RuntimeError("connexion perdue")
+
+    monkeypatch.setattr(writer, "upsert", broken_upsert)
+    code, out, err = _run(capsys, _file(tmp_path), "--source", "s")
+    assert code == 2 and "rien n'a été écrit (RuntimeError: connexion perdue)" in err
+    assert out[-1] == "created=0 updated=0 unchanged=0 rejected=0" and not Dispositif.objects.exists()

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 
 from imports.columns import available_profiles
 from imports.progress import ProgressBar
+from imports.report import Counts
 from imports.services import EXIT_OK, import_file
 
 
@@ -33,9 +34,22 @@ class Command(BaseCommand):
                 bar = ProgressBar(total, stream=self.stdout._out)
             bar(n)
 
-        result = import_file(opts["file"], source=opts["source"], profile=opts["profile"],
-                             departement=opts["departement"], dry_run=opts["dry_run"], report_path=opts["report"],
-                             archive_missing=opts["archive_missing"], progress=progress if tty else None)
+        try:
+            result = import_file(opts["file"], source=opts["source"], profile=opts["profile"],
+                                 departement=opts["departement"], dry_run=opts["dry_run"],
+                                 report_path=opts["report"], archive_missing=opts["archive_missing"],
+                                 progress=progress if tty else None)
+        except KeyboardInterrupt:
+            self.stderr.write("\ninterrompu : la transaction est annulée, rien n'a été écrit")
+            self.stdout.write(Counts().summary())
+            sys.exit(130)
+        except Exception as e:
+            if opts.get("traceback"):
+                raise
+            self.stderr.write(f"{opts['file']} : échec de l'import, rien n'a été écrit ({type(e).__name__}: {e}) ; "
+                              "relancez avec --traceback pour le détail")
+            self.stdout.write(Counts().summary())
+            sys.exit(2)
         if bar is not None:
             bar.close()
         if result.message:
