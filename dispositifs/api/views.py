@@ -1,7 +1,7 @@
 """API v1 of the dispositifs: the near-me search and the catalogue. Thin: parse, call
 `dispositifs.recherche` / the QuerySet methods, shape the answer."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
@@ -114,7 +114,7 @@ class GeoJSONMixin:
         return getattr(self.request.accepted_renderer, "format", None) == "geojson"
 
 
-@extend_schema(
+@extend_schema_view(get=extend_schema(
     operation_id="dispositifs_liste",
     summary="Catalogue des dispositifs publiés / catalogue of published dispositifs",
     description="Filtres de la recherche, plus département, région, structure ; ?format=geojson donne une "
@@ -123,7 +123,7 @@ class GeoJSONMixin:
     parameters=docs.FILTERS + docs.CATALOGUE_ONLY + docs.PAGINATION,
     responses={200: DispositifSerializer(many=True), **ERRORS},
     tags=["dispositifs"],
-)
+))
 class DispositifListView(SearchErrorsMixin, GeoJSONMixin, ListAPIView):
     serializer_class = DispositifSerializer
     pagination_class = CataloguePagination
@@ -156,7 +156,7 @@ class DispositifListView(SearchErrorsMixin, GeoJSONMixin, ListAPIView):
         return self.get_paginated_response(feature_collection(page, request))
 
 
-@extend_schema(
+@extend_schema_view(get=extend_schema(
     operation_id="dispositif_detail",
     summary="Un dispositif / one dispositif",
     description="Fiche complète ; ?format=geojson donne une FeatureCollection de ses lieux. / Full record; "
@@ -164,7 +164,7 @@ class DispositifListView(SearchErrorsMixin, GeoJSONMixin, ListAPIView):
     parameters=[p for p in docs.CATALOGUE_ONLY if p.name == "format"],
     responses={200: DispositifDetailSerializer, 404: ErrorSerializer},
     tags=["dispositifs"],
-)
+))
 class DispositifDetailView(GeoJSONMixin, RetrieveAPIView):
     serializer_class = DispositifDetailSerializer
     queryset = (Dispositif.objects.published().select_related("structure")
