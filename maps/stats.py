@@ -72,13 +72,22 @@ _LOCAL_FILTER = """
 _SQL_DEPARTEMENTS = """
 WITH pairs AS MATERIALIZED ({pairs}),
 local AS MATERIALIZED (SELECT p.dispositif_id, p.dep FROM pairs p {local_filter}),
+theme_root AS (  -- 85 themes -> a small integer per main theme: the DISTINCT below hashes 16-byte rows
+    SELECT t.slug, r.n AS root_n, r.root FROM dispositifs_theme t
+      JOIN (SELECT slug AS root, row_number() OVER (ORDER BY slug)::int AS n FROM dispositifs_theme
+             WHERE parent_id IS NULL) r ON r.root = COALESCE(t.parent_id, t.slug)
+),
 roots AS (
-    SELECT DISTINCT dt.dispositif_id, COALESCE(t.parent_id, t.slug) AS root
-      FROM dispositifs_dispositif_themes dt JOIN dispositifs_theme t ON t.slug = dt.theme_id
+    SELECT DISTINCT dt.dispositif_id, tr.root_n
+      FROM dispositifs_dispositif_themes dt JOIN theme_root tr ON tr.slug = dt.theme_id
 ),
 totals AS (SELECT dep, count(*) AS n FROM local GROUP BY dep),
-by_theme AS (SELECT local.dep, roots.root, count(*) AS n FROM local JOIN roots USING (dispositif_id) GROUP BY 1, 2),
-themes AS (SELECT dep, jsonb_object_agg(root, n) AS themes FROM by_theme GROUP BY dep)
+by_theme AS (SELECT local.dep, roots.root_n, count(*) AS n FROM local JOIN roots USING (dispositif_id) GROUP BY 1, 2),
+themes AS (
+    SELECT b.dep, jsonb_object_agg(r.root, b.n) AS themes
+      FROM by_theme b JOIN (SELECT DISTINCT root_n, root FROM theme_root) r ON r.root_n = b.root_n
+     GROUP BY b.dep
+)
 SELECT dep.code, dep.nom, dep.region_id, r.nom, dep.population, COALESCE(totals.n, 0),
        COALESCE(themes.themes, '{{}}'::jsonb)
   FROM territoires_departement dep JOIN territoires_region r ON r.code = dep.region_id
