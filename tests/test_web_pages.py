@@ -170,7 +170,9 @@ def test_language_switch_sticks_and_arabic_is_rtl(client):
     page = html(client.get("/", {"lang": "ar"}))
     assert '<html lang="ar" dir="rtl"' in page
     assert client.cookies["django_language"].value == "ar"
-    again = html(client.get("/recherche/"))  # no parameter: the cookie keeps Arabic
+    response = client.get("/recherche/")  # no parameter: the cookie keeps Arabic
+    assert "Cookie" in response["Vary"] and "Accept-Language" in response["Vary"]
+    again = html(response)
     assert '<html lang="ar" dir="rtl"' in again
     assert "ابحث" in again or "بحث" in again  # the interface is translated, not only mirrored
     assert '<a class="web-lang__link" href="/recherche/?lang=fr" hreflang="fr" lang="fr"' in again

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 
 class LanguageFromQueryMiddleware:
@@ -14,7 +15,10 @@ class LanguageFromQueryMiddleware:
     def __call__(self, request):
         lang = request.GET.get("lang")
         if lang not in self.codes:
-            return self.get_response(request)
+            response = self.get_response(request)
+            # The language also comes from the cookie: a shared cache must not mix languages.
+            patch_vary_headers(response, ("Cookie",))
+            return response
         translation.activate(lang)
         request.LANGUAGE_CODE = lang
         response = self.get_response(request)
