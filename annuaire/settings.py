@@ -157,6 +157,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "TAGS": [
+        {"name": "recherche", "description": "Ce qui est disponible près d'un lieu, local et national. / "
+                                             "What is available near a place, local and national."},
+        {"name": "dispositifs", "description": "Le catalogue des dispositifs publiés, en JSON ou GeoJSON. / "
+                                               "The catalogue of published actions, JSON or GeoJSON."},
+        {"name": "territoires", "description": "Communes (autocomplétion) et contours des départements. / "
+                                               "Communes (autocomplete) and département outlines."},
+    ],
 }
 
 # Geocoding: "offline" (territoires gazetteer only) or "ban" (Base Adresse Nationale, online).
