@@ -156,6 +156,20 @@ class Gazetteer:
                               f"({named[0].departement}) retenue, précisez le code postal")
         return named[0], None
 
+    def locate_many(self, points) -> dict[tuple, str]:
+        """Commune code of each (lon, lat) in one query on the subdivided contours (GiST index)."""
+        points = list({p for p in points if p})
+        if not points:
+            return {}
+        with connection.cursor() as c:
+            c.execute("""
+                SELECT p.lon, p.lat, (SELECT cp.commune_id FROM territoires_communepiece cp
+                                      WHERE ST_Intersects(cp.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))
+                                      LIMIT 1)
+                FROM unnest(%s::float8[], %s::float8[]) AS p(lon, lat)""",
+                      [[p[0] for p in points], [p[1] for p in points]])
+            return {(lon, lat): code for lon, lat, code in c.fetchall() if code}
+
     # -- zones ------------------------------------------------------------------------------
     def coverage(self, text: str, *, departement: str | None, row_departement: str | None) -> Coverage:
         """Turn a zone text into a coverage, or raise ZoneError naming what is not understood."""

@@ -65,6 +65,7 @@ class RowContext:
         self.items = list(colmap.fields.items())
         self.resolve_theme = lru_cache(maxsize=8192)(themes.resolve)
         self.theme_cache: dict[str, tuple] = {}
+        self.located: dict | None = None  # point -> commune code, filled on first need
         self.resolve_commune = lru_cache(maxsize=65536)(
             lambda insee, cp, name: gazetteer.resolve_commune(insee=insee, postal_code=cp, name=name,
                                                               departement=departement))
@@ -268,6 +269,9 @@ def _lieu(values, ctx, index, error, warn) -> tuple[dict | None, str | None]:
     ref, doubt = ctx.resolve_commune(insee, cp, name)
     if ref is None and point is not None:
         ref = _locate(ctx, point)
+    if ref is None and not (insee_text or cp_text or name):
+        error("longitude", f"{point[0]}, {point[1]}", "lieu introuvable : ce point n'est dans aucune commune française")
+        return None, None
     if ref is None:
         shown = " ".join(filter(None, [insee_text, cp_text, name]))
         column = "commune" if name else ("insee" if insee_text else "postal_code")
@@ -285,6 +289,13 @@ def _lieu(values, ctx, index, error, warn) -> tuple[dict | None, str | None]:
 
 
 def _locate(ctx, point):
+    """The commune of a point: from the batch located up front (one query for the whole file), else
+    one look-up for a point that fell outside every contour (coasts) within a few km."""
+    if ctx.located is None:
+        ctx.located = ctx.gazetteer.locate_many(ctx.geometries)
+    code = ctx.located.get(point)
+    if code:
+        return ctx.gazetteer.commune_by_code(code)
     from django.contrib.gis.geos import Point
 
     from territoires.models import Commune

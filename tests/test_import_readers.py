@@ -139,3 +139,21 @@ def test_excel_unicode_text_export_utf16_tab(tmp_path):
     sheet = read_file(path)
     colmap, rows = _data(sheet)
     assert sheet.delimiter == "\t" and rows[1][0] == "Permanence d'accès aux droits"
+
+
+@pytest.mark.django_db
+def test_geojson_points_without_commune_are_located(tmp_path):
+    from dispositifs.models import Dispositif
+    from imports.services import import_file
+
+    path = write_geojson(tmp_path / "points.geojson", [
+        ({"intitule": "A", "thematique": "FLE", "adresse": "45 rue de la Liberté"}, (5.0378, 47.3220)),
+        ({"intitule": "B", "thematique": "FLE"}, (4.8357, 45.7640)),
+        ({"intitule": "C", "thematique": "FLE"}, (-8.0, 46.0)),  # in the Atlantic
+    ])
+    result = import_file(path, source="pts")
+    assert result.summary() == "created=2 updated=0 unchanged=0 rejected=1"
+    lieux = {d.title: d.lieux.get() for d in Dispositif.objects.filter(source="pts")}
+    assert (lieux["A"].commune_id, lieux["A"].precision) == ("21231", "adresse")
+    assert (lieux["B"].commune_id, lieux["B"].precision) == ("69123", "commune")
+    assert result.report.errors[0].line == 4 and "aucune commune" in result.report.errors[0].reason
