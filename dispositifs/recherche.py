@@ -362,7 +362,7 @@ def _load(rows, place: Place) -> list[Result]:
     nearest: dict[int, Lieu] = {}
     if lieu_ids or nationals:
         lieux = (Lieu.objects.filter(Q(pk__in=lieu_ids) | Q(dispositif_id__in=nationals))
-                 .select_related("commune").defer("commune__contour")
+                 .select_related("commune").defer("commune__contour", "commune__centre")
                  .annotate(distance=Distance("point", place.point)).order_by("distance"))
         for lieu in lieux:
             nearest.setdefault(lieu.dispositif_id, lieu)
