@@ -71,9 +71,9 @@ class Command(BaseCommand):
         lines = self._run(out, runs)
         lines.insert(0, f"charge de la machine au départ : {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
                         f"({os.cpu_count()} cœurs) ; à la fin : {os.getloadavg()[0]:.1f}")
-        for line in lines:
+        for line in lines[:-1]:
             self.stdout.write(line)
-        return lines[-1]
+        return lines[-1]  # the summary line, printed once by BaseCommand
 
     def _run(self, out: Path, runs: int) -> list[str]:
         from django.test import Client
