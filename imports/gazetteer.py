@@ -62,7 +62,28 @@ def _name_keys(name: str) -> list[str]:
     return keys
 
 
+_CACHE: dict[tuple, "Gazetteer"] = {}
+FINGERPRINT_SQL = """SELECT md5(string_agg(code || nom || departement_id || array_to_string(codes_postaux, ' ')
+                                   || ST_AsText(centre), ',' ORDER BY code)) FROM territoires_commune"""
+
+
 class Gazetteer:
+    @classmethod
+    def current(cls) -> "Gazetteer":
+        """The gazetteer of the current database, reused between runs of one process (load_demo,
+        the web upload) as long as the communes are unchanged: a fingerprint query costs ~30 ms,
+        a fresh load ~0.4 s."""
+        with connection.cursor() as c:
+            c.execute(FINGERPRINT_SQL)
+            fingerprint = c.fetchone()[0]
+        key = (connection.settings_dict.get("HOST"), connection.settings_dict.get("PORT"),
+               connection.settings_dict.get("NAME"), fingerprint)
+        gazetteer = _CACHE.get(key)
+        if gazetteer is None:
+            _CACHE.clear()
+            gazetteer = _CACHE[key] = cls()
+        return gazetteer
+
     def __init__(self):
         self.communes: dict[str, CommuneRef] = {}
         self.by_name: dict[str, list[CommuneRef]] = {}

@@ -83,8 +83,9 @@ def import_file(path, *, source: str, profile: str | None = None, departement: s
                 if not Departement.objects.filter(code=departement).exists():
                     raise UnreadableFile(f"--departement {departement} : département inconnu")
             with writer.phase("gazetteer"):
-                ctx = RowContext(gazetteer=Gazetteer(), themes=ThemeIndex(), colmap=colmap, departement=departement,
-                                 defaults=prof.defaults if prof else None, geometries=sheet.geometries)
+                ctx = RowContext(gazetteer=Gazetteer.current(), themes=ThemeIndex(), colmap=colmap,
+                                 departement=departement, defaults=prof.defaults if prof else None,
+                                 geometries=sheet.geometries)
             with writer.phase("rows"):
                 candidates, present_keys = _validate(sheet, data_rows, ctx, report, counts, progress)
             if ban_enabled():

@@ -149,3 +149,15 @@ def test_misspelt_commune_with_a_postal_code_of_one_commune_is_a_warning(tmp_pat
         "A": "21231", "B": "69123"}
     assert [p.line for p in result.report.warnings] == [2, 3]
     assert result.report.errors[0].line == 4  # 01000 is shared by two communes: no guess
+
+
+def test_gazetteer_reused_until_the_communes_change():
+    from imports.gazetteer import Gazetteer
+    from territoires.models import Commune
+
+    first = Gazetteer.current()
+    assert Gazetteer.current() is first
+    Commune.objects.filter(code="21231").update(nom="Dijon-la-Neuve")
+    second = Gazetteer.current()
+    assert second is not first and second.communes["21231"].nom == "Dijon-la-Neuve"
+    assert second.communes_named("dijon la neuve")[0].code == "21231"
