@@ -74,19 +74,34 @@ def web_server(db):
         request_finished.connect(close_old_connections)
 
 
+_SHARED = {"users": 0}
+
+
 @pytest.fixture(scope="session")
 def browser():
-    """One Chromium for the session (closed with it: a module-scoped Playwright, stopped mid-session,
-    left a database session open behind it and the test database could not be dropped)."""
+    """One Chromium for the whole session, shared by every module that imports this fixture.
+
+    A module that imports the fixture gets its own registration of it, hence its own session-scoped
+    instance; two Playwright sync instances cannot live in one thread, so they share one, counted.
+    It is stopped at the end of the session (a Playwright stopped mid-session left a database session
+    open behind it and the test database could not be dropped)."""
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an asyncio loop in this thread; Django then refuses sync ORM calls
     # (even the test database's teardown at the end of the session) unless told it is safe here.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
+    if not _SHARED["users"]:
+        _SHARED["playwright"] = sync_playwright().start()
+        _SHARED["browser"] = _SHARED["playwright"].chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    _SHARED["users"] += 1
+    try:
+        yield _SHARED["browser"]
+    finally:
+        _SHARED["users"] -= 1
+        if not _SHARED["users"]:
+            _SHARED.pop("browser").close()
+            _SHARED.pop("playwright").stop()
 
 
 class Network:
