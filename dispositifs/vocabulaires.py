@@ -4,6 +4,8 @@ Each vocabulary is a Django TextChoices (value stored, French label shown) plus 
 people write in spreadsheets, so the admin, the API and the imports read them the same way.
 """
 
+from functools import cache
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -121,11 +123,18 @@ def match(vocabulary: type[models.TextChoices], text: str | None) -> str | None:
     key = fold(text)
     if not key:
         return None
+    table = _table(vocabulary)
+    return table.get(key) or table.get(key.replace(" ", ""))
+
+
+@cache
+def _table(vocabulary: type[models.TextChoices]) -> dict[str, str]:
+    """Folded values, French labels and synonyms -> value; built once per vocabulary."""
+    from django.utils import translation
+
     table = dict(SYNONYMS.get(vocabulary, {}))
-    for choice in vocabulary:
-        table.setdefault(fold(choice.value), choice.value)
-        table.setdefault(fold(str(choice.label)), choice.value)
-    if key in table:
-        return table[key]
-    compact = key.replace(" ", "")
-    return table.get(compact)
+    with translation.override("fr"):
+        for choice in vocabulary:
+            table.setdefault(fold(choice.value), choice.value)
+            table.setdefault(fold(str(choice.label)), choice.value)
+    return table
