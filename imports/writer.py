@@ -73,7 +73,7 @@ def content_hash(cand) -> str:
         tuple(cand.fields.values()),  # built in a fixed order by normalise_row
         sorted(cand.themes),
         (cand.structure or {}).get("siret", ""), structure_key((cand.structure or {}).get("name", "")),
-        (cand.structure or {}).get("kind", ""),
+        str((cand.structure or {}).get("kind", "")),  # an enum default and a parsed string must hash alike
         None if lieu is None else (lieu["name"], lieu["address"], lieu["postal_code"], lieu["commune"].code,
                                    round(lieu["lon"], 6), round(lieu["lat"], 6), lieu["precision"],
                                    lieu["accessibility"], lieu["opening_hours"]),

@@ -65,10 +65,7 @@ def dispositif_fields(d) -> dict:
         "Identifiant": d.external_id,
         "Intitulé": d.title,
         "Structure": structure.name if structure else "",
-        # Blank for the importer's default kind (association): the importer hashes a defaulted kind
-        # differently from a written one, so writing "Association" would make a re-import "updated".
-        "Type de structure": _label(TypeStructure, structure.kind)
-        if structure and structure.kind != TypeStructure.ASSOCIATION else "",
+        "Type de structure": _label(TypeStructure, structure.kind) if structure else "",
         "SIRET": structure.siret if structure else "",
         "Thématique": "; ".join(t.code for t in d.export_themes),
         "Résumé": d.summary,
