@@ -282,7 +282,7 @@ def run_search(place: Place, filters: Filters, *, offset: int = 0, limit: int = 
     count, facettes, rows, local_nationals = _bounded(sql, params)
     facettes, rows = facettes or {}, rows or []
     if not filters.national:
-        return Answer(rows, count, {"themes": facettes})
+        return Answer(rows, count, {"themes": _by_count(facettes)})
     national_ids, national_facettes = national_slice(filters, theme_ids)
     already = set(local_nationals)   # national ones matched closer: they keep their finer reason
     for slug, n in national_facettes.items():
@@ -291,7 +291,12 @@ def run_search(place: Place, filters: Filters, *, offset: int = 0, limit: int = 
         start, wanted = max(0, offset - count), offset + limit - max(offset, count)
         rest = (i for i in national_ids if i not in already)
         rows += [[i, 4, None, None] for _, i in zip(range(start + wanted), rest, strict=False)][start:]
-    return Answer(rows, count + len(national_ids) - len(already), {"themes": facettes})
+    return Answer(rows, count + len(national_ids) - len(already), {"themes": _by_count(facettes)})
+
+
+def _by_count(facettes: dict) -> dict:
+    """Most frequent themes first, so a reader sees "12 cours de français, 5 formations" at once."""
+    return dict(sorted(facettes.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _bounded(sql: str, params: dict):
