@@ -130,6 +130,9 @@ def test_phone_360_has_no_horizontal_scroll(browser, site):  # noqa: F811
         assert page.evaluate("document.documentElement.scrollWidth") <= 360, path
     screenshot(page, "departement-phone")
     page.goto(site + "/recherche/?lieu=Chen%C3%B4ve")
+    page.click(".web-filters > summary")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360, "filters panel open"
+    page.click(".web-filters > summary")
     no_serious_axe(page, "results on a phone")
     screenshot(page, "results-phone")
     page.click(".web-card__title a >> nth=0")
