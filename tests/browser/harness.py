@@ -82,9 +82,7 @@ def browser():
     """One Chromium for the whole session, shared by every module that imports this fixture.
 
     A module that imports the fixture gets its own registration of it, hence its own session-scoped
-    instance; two Playwright sync instances cannot live in one thread, so they share one, counted.
-    It is stopped at the end of the session (a Playwright stopped mid-session left a database session
-    open behind it and the test database could not be dropped)."""
+    instance; two Playwright sync instances cannot live in one thread, so they share one, counted."""
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an asyncio loop in this thread; Django then refuses sync ORM calls
@@ -95,6 +93,7 @@ def browser():
         _SHARED["browser"] = _SHARED["playwright"].chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
     _SHARED["users"] += 1
+    database = connections["default"]
     try:
         yield _SHARED["browser"]
     finally:
@@ -102,6 +101,10 @@ def browser():
         if not _SHARED["users"]:
             _SHARED.pop("browser").close()
             _SHARED.pop("playwright").stop()
+            # Stopping Playwright leaves this thread in another context, where Django sees another
+            # connection object: close the one opened before, or the test database cannot be dropped.
+            if connections["default"] is not database:
+                database.close()
 
 
 class Network:
