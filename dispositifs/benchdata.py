@@ -174,6 +174,9 @@ def generate(n_dispositifs: int = 100_000, n_lieux: int = 200_000, seed: int = 4
             c.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 0) + 1, false) "
                       f"FROM {table}")
             c.execute(f"ANALYZE {table}")
+    from .recherche import clear_caches
+
+    clear_caches()   # COPY sends no signals: the cached national slices describe the old data
     summary = {"structures": n_structures, "dispositifs": n_dispositifs, "lieux": len(lieux),
                "national": sum(1 for d in dispositifs if d[19]),
                **{f"couverture_{k}": len(set(v)) for k, v in cover.items()}}
