@@ -64,6 +64,15 @@ def workload(n: int, seed: int) -> list[dict]:
     return out
 
 
+def wait_for_quiet(*, below: float = 1.5, max_seconds: float = 120) -> float:
+    """The machine is shared (2 cores): wait, bounded, until the 1-minute load average drops below
+    `below`, so the figures measure the search rather than the neighbours. Returns seconds waited."""
+    start = time.monotonic()
+    while os.getloadavg()[0] >= below and time.monotonic() - start < max_seconds:
+        time.sleep(5)
+    return time.monotonic() - start
+
+
 def percentiles(samples_ms: list[float]) -> dict:
     s = sorted(samples_ms)
     q = statistics.quantiles(s, n=100, method="inclusive")

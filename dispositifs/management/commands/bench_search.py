@@ -4,6 +4,8 @@
                                   [--duration 20] [--connections 4] [--explain] [--regenerate] [--no-load]
 """
 
+import os
+
 from django.core.management.base import BaseCommand
 
 from annuaire.benchdb import ensure_bench_database
@@ -48,6 +50,8 @@ class Command(BaseCommand):
             sample = {"commune": "21166", "theme": "lecture-ecriture-calcul", "rayon_km": "30"}
             self.stdout.write(f"EXPLAIN ANALYZE (local statement, {sample}):")
             self.stdout.write(benchsearch.explain(sample))
+        waited = benchsearch.wait_for_quiet()
+        self.stdout.write(f"charge machine {os.getloadavg()[0]:.2f} (attendu {waited:.0f} s)")
         local, service, hit_rate = benchsearch.measure_sql(searches)
         http = benchsearch.measure_http(searches)
         n = len(searches)
