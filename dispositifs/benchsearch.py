@@ -123,6 +123,25 @@ def measure_http(searches: list[dict]) -> dict:
     return percentiles(times)
 
 
+def agreement(searches: list[dict], n: int = 5) -> tuple[int, int]:
+    """The fast statement and the ORM definition (`reachable_from`) on the first n searches with a
+    radius of at most 10 km (beyond, the 200-nearest-lieux cap may legitimately cut proximity):
+    (searches whose first 100 results and count agree, searches checked)."""
+    from .models import Dispositif
+
+    sample = [p for p in searches if float(p["rayon_km"]) <= 10][:n]
+    ok = 0
+    for params in sample:
+        place = recherche.resolve_place_from_params(params)
+        filters = recherche.Filters.from_params(params)
+        result = recherche.search(place, filters)
+        fast = [(r.dispositif.pk, r.portee) for r in result.page(1, 100)]
+        orm = (Dispositif.objects.published().current().matching(filters)
+               .reachable_from(place, radius_km=filters.rayon_km, national=filters.national))
+        ok += fast == list(orm.ordered_by_portee().values_list("pk", "portee")[:100]) and result.count == orm.count()
+    return ok, len(sample)
+
+
 def explain(params: dict) -> str:
     place = recherche.resolve_place_from_params(params)
     filters = recherche.Filters.from_params(params)

@@ -93,9 +93,9 @@ def build_local(place, filters, *, theme_ids, offset: int, limit: int) -> tuple[
     sql = f"""
 WITH near AS MATERIALIZED (
     SELECT DISTINCT ON (k.id) k.id, k.lieu_id, k.dist, k.national FROM (
-        SELECT l.dispositif_id AS id, l.id AS lieu_id, ST_Distance(l.point, {ORIGIN}, false) AS dist, d.national
+        SELECT l.dispositif_id AS id, l.id AS lieu_id, ST_Distance(l.point, {ORIGIN}) AS dist, d.national
         FROM {T_LIEU} l JOIN {T_DISPOSITIF} d ON d.id = l.dispositif_id
-        WHERE ST_DWithin(l.point, {ORIGIN}, %(radius_m)s, false) AND {where}
+        WHERE ST_DWithin(l.point, {ORIGIN}, %(radius_m)s) AND {where}
         ORDER BY l.point <-> {ORIGIN}
         LIMIT %(knn)s
     ) k
@@ -132,7 +132,7 @@ window_rows AS (
     FROM ranked r
     JOIN levels l ON l.level = r.level AND l.start < %(offset)s + %(limit)s AND l.start + l.n > %(offset)s
     LEFT JOIN LATERAL (
-        SELECT l2.id AS lieu_id, ST_Distance(l2.point, {ORIGIN}, false) AS dist FROM {T_LIEU} l2
+        SELECT l2.id AS lieu_id, ST_Distance(l2.point, {ORIGIN}) AS dist FROM {T_LIEU} l2
         WHERE l2.dispositif_id = r.id AND r.level > 0 ORDER BY l2.point <-> {ORIGIN} LIMIT 1
     ) nl ON true
 ),

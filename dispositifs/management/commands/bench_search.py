@@ -50,6 +50,8 @@ class Command(BaseCommand):
             sample = {"commune": "21166", "theme": "lecture-ecriture-calcul", "rayon_km": "30"}
             self.stdout.write(f"EXPLAIN ANALYZE (local statement, {sample}):")
             self.stdout.write(benchsearch.explain(sample))
+        ok, checked = benchsearch.agreement(searches)
+        self.stdout.write(f"accord SQL rapide / définition ORM (reachable_from) : {ok}/{checked} recherches")
         waited = benchsearch.wait_for_quiet()
         self.stdout.write(f"charge machine {os.getloadavg()[0]:.2f} (attendu {waited:.0f} s)")
         local, service, hit_rate = benchsearch.measure_sql(searches)
