@@ -133,7 +133,7 @@ window_rows AS (
     JOIN levels l ON l.level = r.level AND l.start < %(offset)s + %(limit)s AND l.start + l.n > %(offset)s
     LEFT JOIN LATERAL (
         SELECT l2.id AS lieu_id, ST_Distance(l2.point, {ORIGIN}) AS dist FROM {T_LIEU} l2
-        WHERE l2.dispositif_id = r.id AND r.level > 0 ORDER BY l2.point <-> {ORIGIN} LIMIT 1
+        WHERE l2.dispositif_id = r.id AND r.level > 0 ORDER BY 2 LIMIT 1
     ) nl ON true
 ),
 page AS (
