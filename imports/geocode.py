@@ -38,39 +38,40 @@ def _geocoder():
 
 
 def geocode_candidates(candidates, *, address_label: str = "adresse") -> list[Problem]:
-    """Refine the lieu of each candidate that has an address; returns the warnings to report."""
-    todo = [c for c in candidates if c.lieu and c.address_query and c.lieu["precision"] == "commune"]
+    """Refine each lieu (a dispositif may have several) that has an address; returns the warnings
+    to report, each on the line of the row that gave the lieu."""
+    todo = [lieu for c in candidates for lieu in c.lieux if lieu["query"] and lieu["precision"] == "commune"]
     if not todo:
         return []
-    keys = {cache_key(c.address_query) for c in todo}
+    keys = {cache_key(lieu["query"]) for lieu in todo}
     cached = {g.query: g for g in GeocodeCache.objects.filter(query__in=keys)}
     geocoder, failures, down_reason = None, 0, ""
     new_entries: dict[str, GeocodeCache] = {}
     problems: list[Problem] = []
-    for cand in todo:
-        key = cache_key(cand.address_query)
+    for lieu in todo:
+        key = cache_key(lieu["query"])
         entry = cached.get(key) or new_entries.get(key)
         if entry is None:
             if failures >= MAX_CONSECUTIVE_FAILURES:
-                problems.append(Problem(cand.line, address_label, cand.lieu["address"],
+                problems.append(Problem(lieu["line"], address_label, lieu["address"],
                                         f"géocodeur BAN indisponible ({down_reason}) : position de la commune "
                                         "utilisée", WARNING))
                 continue
             geocoder = geocoder or _geocoder()
             try:
-                location = geocoder.geocode(cand.address_query, exactly_one=True, limit=1)
+                location = geocoder.geocode(lieu["query"], exactly_one=True, limit=1)
             except Exception as e:  # geopy raises GeocoderServiceError, GeocoderTimedOut, ... — all mean "down"
                 failures += 1
                 down_reason = type(e).__name__
-                log.warning("BAN: %s for %r", e, cand.address_query)
-                problems.append(Problem(cand.line, address_label, cand.lieu["address"],
+                log.warning("BAN: %s for %r", e, lieu["query"])
+                problems.append(Problem(lieu["line"], address_label, lieu["address"],
                                         f"géocodeur BAN indisponible ({down_reason}) : position de la commune "
                                         "utilisée", WARNING))
                 continue
             failures = 0
             entry = _entry(key, location)
             new_entries[key] = entry
-        _apply(cand, entry, problems, address_label)
+        _apply(lieu, entry, problems, address_label)
     if new_entries:
         GeocodeCache.objects.bulk_create(new_entries.values(), ignore_conflicts=True)
     return problems
@@ -85,21 +86,21 @@ def _entry(key, location) -> GeocodeCache:
                         label=props.get("label", "")[:400])
 
 
-def _apply(cand, entry: GeocodeCache, problems: list, address_label: str) -> None:
-    lieu = cand.lieu
+def _apply(lieu: dict, entry: GeocodeCache, problems: list, address_label: str) -> None:
+    line = lieu["line"]
     if not entry.found:
-        problems.append(Problem(cand.line, address_label, lieu["address"],
+        problems.append(Problem(line, address_label, lieu["address"],
                                 "adresse non trouvée par la BAN : position de la commune utilisée", WARNING))
         return
     commune = lieu["commune"]
     if entry.citycode and entry.citycode != commune.code and not entry.citycode.startswith(
             {"75056": "751", "69123": "6938", "13055": "132"}.get(commune.code, "~")):
-        problems.append(Problem(cand.line, address_label, lieu["address"],
+        problems.append(Problem(line, address_label, lieu["address"],
                                 f"la BAN situe cette adresse dans une autre commune ({entry.label}) : "
                                 "position de la commune utilisée", WARNING))
         return
     if (entry.score or 0) < MIN_SCORE or entry.kind not in PRECISION:
-        problems.append(Problem(cand.line, address_label, lieu["address"],
+        problems.append(Problem(line, address_label, lieu["address"],
                                 f"adresse trouvée avec une faible précision par la BAN ({entry.label}, "
                                 f"score {entry.score or 0:.2f}) : position de la commune utilisée", WARNING))
         return

@@ -40,16 +40,19 @@ MAX_LENGTHS = {"title": 300, "summary": 500, "price": 200, "lieu_name": 200, "ad
 
 @dataclass
 class Candidate:
-    """A row that will be imported: dispositif fields, its structure, its lieu and coverage."""
+    """A dispositif that will be imported: its fields, structure, lieux and coverage. One row gives
+    one lieu at most; rows sharing its identifiant add theirs (`imports.lieux.merge`)."""
 
-    line: int
+    line: int  # the first row's line
     fields: dict
     themes: list[str]
     structure: dict | None
-    lieu: dict | None  # name, address, postal_code, commune (CommuneRef), lon, lat, precision
+    # each lieu: name, address, postal_code, commune (CommuneRef), lon, lat, precision, accessibility,
+    # opening_hours, plus `line` (its row, for the report) and `query` (the address for BAN, or "")
+    lieux: list[dict]
     coverage: Coverage
-    address_query: str = ""  # for BAN
     problems: list[Problem] = field(default_factory=list)
+    rows: int = 1  # data rows merged into this dispositif, each counted with its outcome
 
 
 class RowContext:
@@ -175,13 +178,14 @@ def normalise_row(index: int, ctx: RowContext, sheet) -> tuple[Candidate | None,
             error("zone", zone, e.messages[0])
     if any(p.severity == ERROR for p in problems):
         return None, problems
-    if structure and lieu:
-        structure["commune"] = lieu["commune"].code
-    query = ""
-    if lieu and lieu["address"]:
-        query = f"{lieu['address']} {lieu['postal_code'] or ''} {lieu['commune'].nom}".strip()
-    return Candidate(line=line, fields=f, themes=themes, structure=structure, lieu=lieu, coverage=coverage,
-                     address_query=query, problems=problems), problems
+    if lieu:
+        if structure:
+            structure["commune"] = lieu["commune"].code
+        lieu["line"] = line
+        lieu["query"] = f"{lieu['address']} {lieu['postal_code'] or ''} {lieu['commune'].nom}".strip() \
+            if lieu["address"] else ""
+    return Candidate(line=line, fields=f, themes=themes, structure=structure, lieux=[lieu] if lieu else [],
+                     coverage=coverage, problems=problems), problems
 
 
 def _themes(text, ctx, problems, line, label) -> list[str]:

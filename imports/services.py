@@ -16,6 +16,7 @@ from . import writer
 from .columns import MissingColumns, UnknownProfile, find_header, load_profile, recognise
 from .gazetteer import Gazetteer
 from .geocode import ban_enabled, geocode_candidates
+from .lieux import merge
 from .models import ImportRun
 from .normalise import RowContext, normalise_row
 from .readers import UnreadableFile, cell_text, read_file
@@ -138,20 +139,29 @@ def _validate(sheet, data_rows, ctx, report, counts, progress):
     for i in data_rows:
         cand, problems = normalise_row(i, ctx, sheet)
         report.extend(problems)
+        merged = False
         if cand is not None:
             cand.import_key = writer.import_key(cand)
             present_keys.add(cand.import_key)
             first = seen.get(cand.import_key)
-            if first is not None:
-                what = "même identifiant" if cand.fields.get("external_id") else "même intitulé, structure et lieu"
-                report.extend([Problem(cand.line, ctx.colmap.label("external_id" if cand.fields.get("external_id")
-                                                                   else "title"),
-                                       cand.fields.get("external_id") or cand.fields["title"],
-                                       f"doublon de la ligne {first} ({what}) : ligne ignorée", ERROR)])
+            if first is not None and cand.fields.get("external_id"):
+                # Same identifiant: one dispositif, this row adds its lieu (or is rejected if it disagrees).
+                problem = merge(first, cand, colmap=ctx.colmap, row=sheet.rows[i])
+                if problem is None:
+                    merged = True
+                else:
+                    report.extend([problem])
+                    cand = None
+            elif first is not None:
+                report.extend([Problem(cand.line, ctx.colmap.label("title"), cand.fields["title"],
+                                       f"doublon de la ligne {first.line} (même intitulé, structure et lieu) : "
+                                       "ligne ignorée", ERROR)])
                 cand = None
             else:
-                seen[cand.import_key] = sheet.lines[i]
-        if cand is None:
+                seen[cand.import_key] = cand
+        if merged:
+            pass  # counted with the dispositif it joined
+        elif cand is None:
             counts.rejected += 1
             ext_col = ctx.colmap.fields.get("external_id")
             row = sheet.rows[i]

@@ -2,8 +2,8 @@
 
 New dispositifs are COPYed straight into their table (~70k rows/s, against ~2k/s for save() per
 row); changed ones go through a temporary table and one UPDATE .. FROM; unchanged ones (same
-content hash) are not touched. Lieux and the M2M rows (themes, coverage) of written dispositifs
-are replaced in bulk through their through tables.
+content hash) are not touched. The lieux (a list per dispositif) and the M2M rows (themes,
+coverage) of written dispositifs are replaced in bulk through their through tables.
 
 Column lists come from the models, so a column added later with a default is filled with it.
 """
@@ -60,7 +60,7 @@ def import_key(cand) -> str:
     ext = cand.fields.get("external_id") or ""
     if ext:
         return external_key(ext)
-    place = cand.lieu["commune"].code if cand.lieu else "zone:" + ",".join(sorted(
+    place = cand.lieux[0]["commune"].code if cand.lieux else "zone:" + ",".join(sorted(
         [*(f"r{c}" for c in cand.coverage.regions), *(f"d{c}" for c in cand.coverage.departements),
          *(f"c{c}" for c in cand.coverage.communes)] + (["national"] if cand.coverage.national else [])))
     parts = "\x1f".join([fold(cand.fields["title"]), fold((cand.structure or {}).get("name", "")), place])
@@ -68,15 +68,17 @@ def import_key(cand) -> str:
 
 
 def content_hash(cand) -> str:
-    lieu = cand.lieu
+    """Everything the import writes for a dispositif, lieux included in any order. A single lieu
+    hashes as it did before dispositifs could have several, so earlier imports stay `unchanged`."""
+    lieux = [(lieu["name"], lieu["address"], lieu["postal_code"], lieu["commune"].code, round(lieu["lon"], 6),
+              round(lieu["lat"], 6), lieu["precision"], lieu["accessibility"], lieu["opening_hours"])
+             for lieu in cand.lieux]
     payload = (
         tuple(cand.fields.values()),  # built in a fixed order by normalise_row
         sorted(cand.themes),
         (cand.structure or {}).get("siret", ""), structure_key((cand.structure or {}).get("name", "")),
         str((cand.structure or {}).get("kind", "")),  # an enum default and a parsed string must hash alike
-        None if lieu is None else (lieu["name"], lieu["address"], lieu["postal_code"], lieu["commune"].code,
-                                   round(lieu["lon"], 6), round(lieu["lat"], 6), lieu["precision"],
-                                   lieu["accessibility"], lieu["opening_hours"]),
+        (lieux[0] if len(lieux) == 1 else tuple(sorted(lieux))) if lieux else None,
         cand.coverage.national, sorted(cand.coverage.regions), sorted(cand.coverage.departements),
         sorted(cand.coverage.communes),
     )
@@ -210,8 +212,7 @@ def _write_children(cursor, batch) -> None:
     lcols = _columns(Lieu)
     lieux = []
     for c in batch:
-        lieu = c.lieu
-        if lieu:
+        for lieu in c.lieux:
             lieux.append(_row(lcols, {
                 "dispositif_id": c.pk, "name": lieu["name"], "address": lieu["address"],
                 "postal_code": lieu["postal_code"], "commune_id": lieu["commune"].code,
@@ -239,16 +240,16 @@ def upsert(candidates, *, source: str, archive_missing: bool, present_keys: set,
     existing = {key: (pk, chash, status) for pk, key, chash, status in
                 Dispositif.objects.filter(source=source).values_list("id", "import_key", "content_hash", "status")}
     todo = []
-    for cand in candidates:
+    for cand in candidates:  # counted in rows: a dispositif given on several rows (one per lieu) counts each
         old = existing.get(cand.import_key)
         if old is None:
-            result.created += 1
+            result.created += cand.rows
             todo.append(cand)
         elif old[1] != cand.content_hash or old[2] != Statut.PUBLIE:
-            result.updated += 1
+            result.updated += cand.rows
             todo.append(cand)
         else:
-            result.unchanged += 1
+            result.unchanged += cand.rows
     with phase("structures"):
         resolve_structures(todo)
     with connection.cursor() as cursor:
