@@ -2,6 +2,7 @@
 reads back as the same dispositifs (DESIGN.md: re-importing the same data changes nothing)."""
 
 import contextlib
+import csv
 import io
 import shutil
 from pathlib import Path
@@ -58,3 +59,36 @@ def test_export_of_national_geojson_source_round_trips_as_csv(tmp_path):
         n = export(make_scope(all=True), "csv", stream)
     again = run_import(out, source="national")
     assert again == {"created": "0", "updated": "0", "unchanged": str(n), "rejected": "0"}
+
+
+def test_dispositif_with_several_lieux_round_trips(tmp_path):
+    """The export writes one row per lieu with the same Identifiant; the importer reads them back as
+    one dispositif with the same lieux, nothing rewritten."""
+    from tests.import_files import write_csv
+
+    header = ["Identifiant", "Intitulé", "Structure", "Thématique", "Adresse", "Code postal", "Commune",
+              "Latitude", "Longitude", "Zone d'intervention"]
+    rows = [["FLE-1", "Cours de FLE", "Asso Français Pour Tous", "FLE", "12 rue de la République", "69002", "Lyon",
+             "45.762041", "4.836308", "Département Rhône; Département Côte-d'Or"],
+            ["FLE-1", "Cours de FLE", "Asso Français Pour Tous", "FLE", "", "21000", "Dijon", "", "",
+             "Département Rhône; Département Côte-d'Or"]]
+    first = run_import(write_csv(tmp_path / "source.csv", rows, header=header), source="multi")
+    assert first == {"created": "2", "updated": "0", "unchanged": "0", "rejected": "0"}
+    d = Dispositif.objects.get(source="multi")
+    assert sorted(d.lieux.values_list("commune_id", "precision")) == [("21231", "commune"), ("69123", "adresse")]
+    before = {d.pk: (d.content_hash, d.updated_at)}
+    lieux_before = sorted(d.lieux.values_list("id", flat=True))
+
+    out = tmp_path / "export.csv"
+    with open(out, "w", encoding="utf-8", newline="") as stream:
+        n = export(make_scope(all=True), "csv", stream)
+    assert n == 2  # one row per lieu, both with Identifiant FLE-1
+    with open(out, encoding="utf-8-sig", newline="") as f:
+        exported = list(csv.DictReader(f, delimiter=";"))
+    assert [(r["Identifiant"], r["Code INSEE"]) for r in exported] == [("FLE-1", "69123"), ("FLE-1", "21231")]
+
+    again = run_import(out, source="multi")
+    assert again == {"created": "0", "updated": "0", "unchanged": "2", "rejected": "0"}
+    d = Dispositif.objects.get(source="multi")
+    assert {d.pk: (d.content_hash, d.updated_at)} == before
+    assert sorted(d.lieux.values_list("id", flat=True)) == lieux_before

@@ -6,8 +6,8 @@ the producer's external id (empty when the producer gave none, so the importer f
 same title + structure + place key it used the first time), and the coverage is written the way
 the importer reads it ("National", "Région Bretagne", "Département Ille-et-Vilaine", commune INSEE
 codes). Re-importing an export under the same source reports its dispositifs `unchanged`.
-The importer takes one lieu per row: a dispositif with several lieux gives several rows here, which
-a spreadsheet or QGIS wants, but which the importer reads as duplicates of one identifiant.
+A dispositif with several lieux gives several rows here (one per lieu, same `Identifiant`), which a
+spreadsheet or QGIS wants and which the importer reads back as one dispositif with those lieux.
 """
 
 from dispositifs.vocabulaires import Modalite, NiveauFrancais, Public, StatutProtection, TypeStructure
