@@ -70,7 +70,7 @@ def resolve_place(*, lat=None, lon=None, commune=None, code_postal=None, adresse
     Raises PlaceNotFound (a French sentence for the user); the API turns it into a 400.
     """
     given = [name for name, v in (("lat/lon", lat if lat is not None else lon), ("commune", commune),
-                                  ("code_postal", code_postal), ("adresse", adresse)) if _present(v)]
+                                  ("code_postal", code_postal), ("adresse", adresse)) if is_given(v)]
     if not given:
         raise PlaceNotFound("Indiquez un lieu : lat et lon, commune (code INSEE), code_postal ou adresse.")
     if len(given) > 1:
@@ -84,12 +84,12 @@ def resolve_place(*, lat=None, lon=None, commune=None, code_postal=None, adresse
     return _from_address(str(adresse).strip())
 
 
-def _present(value) -> bool:
+def is_given(value) -> bool:
     return value is not None and str(value).strip() != ""
 
 
 def _coordinate(value, name: str, low: float, high: float) -> float:
-    if not _present(value):
+    if not is_given(value):
         raise PlaceNotFound("lat et lon vont ensemble : indiquez les deux (degrés décimaux, WGS84).")
     try:
         number = float(str(value).replace(",", "."))

@@ -27,7 +27,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.db.utils import OperationalError
 
 from . import recherche_sql
-from .localisation import InvalidSearch, Place, PlaceNotFound, _present, resolve_place, resolve_place_from_params
+from .localisation import InvalidSearch, Place, PlaceNotFound, is_given, resolve_place, resolve_place_from_params
 from .models import Dispositif, Lieu, Theme
 from .querysets import PORTEES
 from .vocabulaires import Modalite, NiveauFrancais, Public, match
@@ -122,7 +122,7 @@ def _as_list(value):
 
 
 def _choice(value, vocabulary, name):
-    if not _present(value):
+    if not is_given(value):
         return None
     found = match(vocabulary, str(value))
     if found is None:
@@ -132,7 +132,7 @@ def _choice(value, vocabulary, name):
 
 
 def _langue(value):
-    if not _present(value):
+    if not is_given(value):
         return None
     code = str(value).strip().lower()
     if not re.fullmatch(r"[a-z]{2,3}", code):
@@ -142,7 +142,7 @@ def _langue(value):
 
 
 def _number(value, name, kind, low, high):
-    if not _present(value):
+    if not is_given(value):
         return None
     try:
         number = kind(str(value).strip().replace(",", "."))
@@ -154,7 +154,7 @@ def _number(value, name, kind, low, high):
 
 
 def _rayon(value) -> float:
-    if not _present(value):
+    if not is_given(value):
         return 30.0
     try:
         rayon = float(str(value).strip().replace(",", "."))
@@ -168,7 +168,7 @@ def _rayon(value) -> float:
 
 
 def _bool(value, name, default=None):
-    if not _present(value):
+    if not is_given(value):
         return default
     text = str(value).strip().lower()
     if text in _TRUE:
@@ -179,7 +179,7 @@ def _bool(value, name, default=None):
 
 
 def _code(value, name, pattern):
-    if not _present(value):
+    if not is_given(value):
         return None
     code = str(value).strip().upper()
     if not re.fullmatch(pattern, code):
@@ -257,6 +257,7 @@ class SearchResult:
         return self._fetch(start, min(limit, PAGE_SIZE_MAX)) if limit else []
 
     def __iter__(self):
+        """The first PAGE_SIZE_MAX results (a public query is never unbounded); page() for more."""
         return iter(self.page(1, PAGE_SIZE_MAX))
 
     def _fetch(self, offset: int, limit: int) -> list[Result]:
