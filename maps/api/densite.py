@@ -12,20 +12,29 @@ from .common import ATTRIBUTION, BadRequest, check_theme, error, generated_at
 THEME_PARAM = OpenApiParameter("theme", OpenApiTypes.STR, description=(
     "Slug d'un thème (data·inclusion) : ne compter que ses actions et celles de ses sous-thèmes."))
 ERROR = inline_serializer("Erreur", {"detail": serializers.CharField()})
-_DENSITE = {"code": serializers.CharField(), "nom": serializers.CharField(), "population": serializers.IntegerField(),
-            "actions": serializers.IntegerField(), "pour_100000": serializers.FloatField(allow_null=True),
-            "themes": serializers.DictField(child=serializers.IntegerField())}
+class _Densite(serializers.Serializer):
+    code = serializers.CharField()
+    nom = serializers.CharField()
+    population = serializers.IntegerField()
+    actions = serializers.IntegerField()
+    pour_100000 = serializers.FloatField(allow_null=True)
+    themes = serializers.DictField(child=serializers.IntegerField())
 
 
-def DEPARTEMENT(**kwargs):  # noqa: N802 (reads as the schema component it builds)
-    return inline_serializer("DensiteDepartement", {
-        **_DENSITE, "region": inline_serializer("RegionRef", {"code": serializers.CharField(),
-                                                               "nom": serializers.CharField()})}, **kwargs)
+class RegionRef(serializers.Serializer):
+    code = serializers.CharField()
+    nom = serializers.CharField()
 
 
-def COMMUNE(**kwargs):  # noqa: N802
-    return inline_serializer("DensiteCommune", {**_DENSITE, "sur_place": serializers.IntegerField(),
-                                                "lieux": serializers.IntegerField()}, **kwargs)
+class DensiteDepartement(_Densite):
+    """Schema only: one component, reused by both density endpoints."""
+
+    region = RegionRef()
+
+
+class DensiteCommune(_Densite):
+    sur_place = serializers.IntegerField()
+    lieux = serializers.IntegerField()
 
 
 _HEAD = {"date": serializers.DateTimeField(), "attribution": serializers.CharField(),
@@ -33,7 +42,7 @@ _HEAD = {"date": serializers.DateTimeField(), "attribution": serializers.CharFie
 
 
 @extend_schema(parameters=[THEME_PARAM], responses={
-    200: inline_serializer("DensiteDepartements", {**_HEAD, "results": DEPARTEMENT(many=True)}),
+    200: inline_serializer("DensiteDepartements", {**_HEAD, "results": DensiteDepartement(many=True)}),
     400: OpenApiResponse(ERROR, description="thème inconnu")})
 class DensiteDepartementsView(APIView):
     """Local actions of every département (published, non-national, with a lieu there or a coverage
@@ -52,7 +61,7 @@ class DensiteDepartementsView(APIView):
 
 @extend_schema(parameters=[THEME_PARAM], responses={
     200: inline_serializer("DensiteCommunes", {
-        **_HEAD, "departement": DEPARTEMENT(), "results": COMMUNE(many=True),
+        **_HEAD, "departement": DensiteDepartement(), "results": DensiteCommune(many=True),
         "couverture": inline_serializer("CouvertureDepartement", {
             "actions": serializers.IntegerField(),
             "themes": serializers.DictField(child=serializers.IntegerField())})}),
