@@ -22,3 +22,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("annuaire.web_urls")),
 ]
+
+handler404 = "annuaire.errors.not_found"
+handler500 = "annuaire.errors.server_error"
