@@ -33,7 +33,7 @@ demo-data:
 
 serve:
 	@echo "==> Annuaire on http://$(HOST):$(PORT)/ (admin: /admin/, API docs: /api/docs/); Ctrl-C to stop"
-	@.venv/bin/gunicorn annuaire.wsgi --bind $(HOST):$(PORT) --workers 2 --access-logfile -
+	@.venv/bin/gunicorn annuaire.wsgi --bind $(HOST):$(PORT) --workers 2 --timeout 120 --access-logfile -
 
 stop:                                ## stop the project's PostgreSQL cluster
 	@bash scripts/db.sh stop
