@@ -30,6 +30,8 @@ territoires:
 
 demo-data:
 	@$(MANAGE) load_demo
+	@$(MANAGE) shell -c "from django.contrib.auth.models import User; User.objects.filter(is_superuser=True).exists() \
+		or User.objects.create_superuser('demo', 'demo@example.org', 'demo') and print('==> admin: demo / demo (local demo only)')"
 
 serve:
 	@echo "==> Annuaire on http://$(HOST):$(PORT)/ (admin: /admin/, API docs: /api/docs/); Ctrl-C to stop"
@@ -50,5 +52,5 @@ bench-maps:                          ## maps benchmark: density, render_maps Fra
 bench-import: db                     ## import benchmark: ROWS-row XLSX (default 50000) into the annuaire_bench database
 	@$(MANAGE) bench_import $(if $(ROWS),--rows $(ROWS))
 
-bench-search: db                     ## search benchmark: 100k dispositifs / 200k lieux in annuaire_bench, SQL vs HTTP, gunicorn + wrk
+bench-search: db                     ## search benchmark: 100k dispositifs / 200k lieux in annuaire_bench_search, SQL vs HTTP, gunicorn + wrk
 	@$(MANAGE) bench_search --explain $(BENCH_ARGS)
