@@ -21,6 +21,10 @@ KNN_LIMIT = 200
 T_DISPOSITIF = Dispositif._meta.db_table
 T_LIEU = Lieu._meta.db_table
 T_THEME = Theme._meta.db_table
+# One row per lieu with its point and its dispositif's filter columns, kept by triggers (migration
+# 0004 says why): the KNN walk filters on the row the index points to, without joins.
+T_LIEU_RECHERCHE = "dispositifs_lieu_recherche"
+T_FACETTES = "dispositifs_dispositif_facettes"
 T_THEMES = Dispositif.themes.through._meta.db_table
 T_COMMUNES = Dispositif.communes.through._meta.db_table
 T_DEPARTEMENTS = Dispositif.departements.through._meta.db_table
@@ -29,12 +33,16 @@ T_REGIONS = Dispositif.regions.through._meta.db_table
 ORIGIN = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography"
 
 
-def where_filters(filters, theme_ids, params: dict, alias: str = "d") -> str:
+def where_filters(filters, theme_ids, params: dict, alias: str = "d", *, themes_column: bool = False) -> str:
     """SQL conditions on the dispositif row `alias` for the filters (same rules as
-    `DispositifQuerySet.matching`); adds its values to `params`."""
+    `DispositifQuerySet.matching`); adds its values to `params`. With `themes_column`, `alias` is a
+    row of the lieux' side table (T_LIEU_RECHERCHE) whose `themes` array replaces the EXISTS."""
     conds = [f"{alias}.status = %(statut)s", f"({alias}.end_date IS NULL OR {alias}.end_date >= CURRENT_DATE)"]
     params["statut"] = Statut.PUBLIE.value
-    if filters.themes:
+    if filters.themes and themes_column:
+        params["themes"] = list(theme_ids)
+        conds.append(f"{alias}.themes && %(themes)s::varchar[]")
+    elif filters.themes:
         params["themes"] = list(theme_ids)
         conds.append(f"EXISTS (SELECT 1 FROM {T_THEMES} dt WHERE dt.dispositif_id = {alias}.id "
                      "AND dt.theme_id = ANY(%(themes)s))")
@@ -63,17 +71,16 @@ def where_filters(filters, theme_ids, params: dict, alias: str = "d") -> str:
     return " AND ".join(conds)
 
 
+# Counts per theme over the rows of a CTE, a parent theme counting its sub-themes' dispositifs:
+# the slugs (own themes and their parents, distinct) come from the side table T_FACETTES (0005).
 FACETTES = f"""
     SELECT json_object_agg(f.slug, f.n) FROM (
-        SELECT slug, count(*) AS n FROM (
-            SELECT DISTINCT r.id, v.slug
-            FROM {{rows}} r
-            JOIN {T_THEMES} dt ON dt.dispositif_id = r.id
-            JOIN {T_THEME} t ON t.slug = dt.theme_id
-            CROSS JOIN LATERAL (VALUES (t.slug), (t.parent_id)) v(slug)
-            WHERE v.slug IS NOT NULL {{where}}
-        ) pairs
-        GROUP BY slug
+        SELECT s.slug, count(*) AS n
+        FROM {{rows}} r
+        JOIN {T_FACETTES} fa ON fa.dispositif_id = r.id
+        CROSS JOIN LATERAL unnest(fa.slugs) s(slug)
+        WHERE true {{where}}
+        GROUP BY s.slug
     ) f"""
 
 
@@ -89,13 +96,14 @@ def build_local(place, filters, *, theme_ids, offset: int, limit: int) -> tuple[
         "offset": offset, "limit": limit, "with_national": bool(filters.national),
     }
     where = where_filters(filters, theme_ids, params)
+    where_near = where_filters(filters, theme_ids, params, "l", themes_column=True)
     facettes = FACETTES.format(rows="ranked", where="AND NOT (r.national AND %(with_national)s)")
     sql = f"""
 WITH near AS MATERIALIZED (
     SELECT DISTINCT ON (k.id) k.id, k.lieu_id, k.dist, k.national FROM (
-        SELECT l.dispositif_id AS id, l.id AS lieu_id, ST_Distance(l.point, {ORIGIN}) AS dist, d.national
-        FROM {T_LIEU} l JOIN {T_DISPOSITIF} d ON d.id = l.dispositif_id
-        WHERE ST_DWithin(l.point, {ORIGIN}, %(radius_m)s) AND {where}
+        SELECT l.dispositif_id AS id, l.lieu_id, ST_Distance(l.point, {ORIGIN}) AS dist, l.national
+        FROM {T_LIEU_RECHERCHE} l
+        WHERE ST_DWithin(l.point, {ORIGIN}, %(radius_m)s) AND {where_near}
         ORDER BY l.point <-> {ORIGIN}
         LIMIT %(knn)s
     ) k
