@@ -203,6 +203,7 @@ class Result:
     portee: str
     distance_m: int | None
     lieu_proche: Lieu | None
+    themes: list[Theme] = field(default_factory=list)   # the dispositif's themes (slug, label), Theme order
 
 
 @dataclass
@@ -357,21 +358,34 @@ for _signal in (post_save, post_delete):
 m2m_changed.connect(clear_caches, sender=Dispositif.themes.through, dispatch_uid="recherche-m2m-themes")
 
 
+_DISPOSITIF_FIELDS = ("id", "title", "summary", "structure__id", "structure__name")
+_LIEU_FIELDS = ("id", "dispositif_id", "name", "address", "postal_code", "point", "commune__code", "commune__nom")
+
+
 def _load(rows, place: Place) -> list[Result]:
-    """The page's dispositifs (with structure and themes) and nearest lieux, in 3 queries."""
+    """The page's dispositifs (with structure), themes and nearest lieux in 3 queries, only the columns
+    a result shows (api.serializers.result_data; others load on access). Themes as rows, not a prefetch:
+    a prefetch builds a related manager per dispositif, which cost more than the three queries."""
     if not rows:
         return []
-    dispositifs = Dispositif.objects.select_related("structure").prefetch_related("themes").in_bulk(
-        [r[0] for r in rows])
+    ids = [r[0] for r in rows]
+    dispositifs = Dispositif.objects.select_related("structure").only(*_DISPOSITIF_FIELDS).in_bulk(ids)
+    themes: dict[int, list[Theme]] = {}
+    through = (Dispositif.themes.through.objects.filter(dispositif_id__in=ids)
+               .order_by("theme__parent_id", "theme__position", "theme_id"))
+    for pk, slug, label in through.values_list("dispositif_id", "theme_id", "theme__label"):
+        themes.setdefault(pk, []).append(Theme(slug=slug, label=label))
     lieu_ids = [r[3] for r in rows if r[3] is not None]
     nationals = [r[0] for r in rows if r[3] is None and r[1] == 4]
     nearest: dict[int, Lieu] = {}
-    if lieu_ids or nationals:
+    if nationals:
         lieux = (Lieu.objects.filter(Q(pk__in=lieu_ids) | Q(dispositif_id__in=nationals))
-                 .select_related("commune").defer("commune__contour", "commune__centre")
+                 .select_related("commune").only(*_LIEU_FIELDS)
                  .annotate(distance=Distance("point", place.point)).order_by("distance"))
-        for lieu in lieux:
-            nearest.setdefault(lieu.dispositif_id, lieu)
+    else:   # every nearest lieu is known: no distance to compute
+        lieux = Lieu.objects.filter(pk__in=lieu_ids).select_related("commune").only(*_LIEU_FIELDS) if lieu_ids else []
+    for lieu in lieux:
+        nearest.setdefault(lieu.dispositif_id, lieu)
     results = []
     for pk, rank, distance, _lieu_id in rows:
         if pk not in dispositifs:
@@ -380,5 +394,6 @@ def _load(rows, place: Place) -> list[Result]:
         if distance is None and lieu is not None:
             distance = lieu.distance.m
         results.append(Result(dispositif=dispositifs[pk], portee=PORTEES[rank], lieu_proche=lieu,
-                              distance_m=None if distance is None else int(round(distance))))
+                              distance_m=None if distance is None else int(round(distance)),
+                              themes=themes.get(pk, [])))
     return results

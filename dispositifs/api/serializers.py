@@ -27,7 +27,8 @@ def themes_data(dispositif) -> list[dict]:
 def result_data(result, request) -> dict:
     d = result.dispositif
     return {"id": d.pk, "titre": d.title, "resume": d.summary, "structure": structure_data(d.structure),
-            "themes": themes_data(d), "portee": result.portee, "distance_m": result.distance_m,
+            "themes": [{"slug": t.slug, "label": t.label} for t in result.themes],
+            "portee": result.portee, "distance_m": result.distance_m,
             "lieu_proche": lieu_data(result.lieu_proche), "url": request.build_absolute_uri(d.get_absolute_url())}
 
 
