@@ -174,6 +174,8 @@ def generate(n_dispositifs: int = 100_000, n_lieux: int = 200_000, seed: int = 4
             c.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 0) + 1, false) "
                       f"FROM {table}")
             c.execute(f"ANALYZE {table}")
+        # The search's side tables, filled by triggers during the COPYs (migrations 0004, 0005).
+        c.execute("ANALYZE dispositifs_lieu_recherche; ANALYZE dispositifs_dispositif_facettes")
     from .recherche import clear_caches
 
     clear_caches()   # COPY sends no signals: the cached national slices describe the old data
