@@ -358,7 +358,7 @@ for _signal in (post_save, post_delete):
 m2m_changed.connect(clear_caches, sender=Dispositif.themes.through, dispatch_uid="recherche-m2m-themes")
 
 
-_DISPOSITIF_FIELDS = ("id", "title", "summary", "structure__id", "structure__name")
+_DISPOSITIF_FIELDS = ("id", "title", "summary", "free", "modality", "structure__id", "structure__name")
 _LIEU_FIELDS = ("id", "dispositif_id", "name", "address", "postal_code", "point", "commune__code", "commune__nom")
 
 
