@@ -53,7 +53,12 @@ CONF
   touch "$LOG"; chown "$OWNER" "$LOG"
   if ! running; then
     echo "==> starting PostgreSQL on 127.0.0.1:$PORT"
-    "${RUNAS[@]}" "$BIN/pg_ctl" -D "$PGDATA" -l "$LOG" -w -t 60 start >/dev/null
+    if ! "${RUNAS[@]}" "$BIN/pg_ctl" -D "$PGDATA" -l "$LOG" -w -t 60 start >/dev/null; then
+      echo "PostgreSQL did not start; the end of $LOG says why:" >&2
+      tail -n 5 "$LOG" >&2
+      echo "(port $PORT taken by another server? choose another with ANNUAIRE_PG_PORT=NNNN)" >&2
+      exit 1
+    fi
   fi
   if [ -z "$(psql_ -d postgres -c "SELECT 1 FROM pg_database WHERE datname='$DBNAME'")" ]; then
     echo "==> creating database $DBNAME"
