@@ -65,9 +65,15 @@ def departements_wkb(*, tolerance: float = DEPARTEMENT_TOLERANCE) -> dict[str, b
         return {code: bytes(wkb) for code, wkb in cursor.fetchall()}
 
 
+def _simplified_contour(fmt: str) -> str:
+    """The SELECT expression of a contour simplified in PostGIS: GeoJSON text (4 decimals) or WKB."""
+    if fmt == "geojson":
+        return "ST_AsGeoJSON(ST_SimplifyPreserveTopology(contour, %s), 4)"
+    return "ST_AsBinary(ST_SimplifyPreserveTopology(contour, %s))"
+
+
 def departement_outline(code: str, *, tolerance: float = COMMUNE_TOLERANCE, fmt: str = "geojson"):
-    expr = "ST_AsGeoJSON(ST_SimplifyPreserveTopology(contour, %s), 4)" if fmt == "geojson" else \
-        "ST_AsBinary(ST_SimplifyPreserveTopology(contour, %s))"
+    expr = _simplified_contour(fmt)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {expr}, ST_XMin(contour), ST_YMin(contour), ST_XMax(contour), ST_YMax(contour) "
                        "FROM territoires_departement WHERE code = %s", [tolerance, code])
@@ -85,8 +91,7 @@ def communes_geometries(departement: str, *, tolerance: float = COMMUNE_TOLERANC
 
 
 def _communes_geometries(departement: str, tolerance: float, fmt: str):
-    expr = "ST_AsGeoJSON(ST_SimplifyPreserveTopology(contour, %s), 4)" if fmt == "geojson" else \
-        "ST_AsBinary(ST_SimplifyPreserveTopology(contour, %s))"
+    expr = _simplified_contour(fmt)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT code, {expr} FROM territoires_commune "
                        "WHERE departement_id = %s AND contour IS NOT NULL ORDER BY code", [tolerance, departement])
