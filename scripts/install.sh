@@ -12,7 +12,8 @@ pg_major() {
 
 MAJOR=$(pg_major)
 PACKAGES=(postgresql-"$MAJOR" postgresql-contrib postgresql-"$MAJOR"-postgis-3 gdal-bin libgdal-dev libgeos-dev
-          libproj-dev binutils python3-venv chromium fonts-noto-core fonts-noto-ui-core wrk)
+          libproj-dev binutils python3-venv chromium fonts-noto-core fonts-noto-ui-core wrk
+          libpango-1.0-0 libpangoft2-1.0-0 poppler-utils)
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
