@@ -16,6 +16,10 @@ class Problem:
     value: str
     reason: str
     severity: str = ERROR
+    # A short stable code for the kind of problem ("theme-inconnu", "commune-inconnue"...), so reports
+    # can group rows by cause; `suggestion` is a value the operator may mean (never applied silently).
+    cause: str = ""
+    suggestion: str = ""
 
 
 @dataclass
@@ -38,8 +42,8 @@ class Report:
     def extend(self, problems) -> None:
         self.problems.extend(problems)
 
-    def add(self, line, column, value, reason, severity=ERROR) -> None:
-        self.problems.append(Problem(line, column, str(value or ""), reason, severity))
+    def add(self, line, column, value, reason, severity=ERROR, *, cause="", suggestion="") -> None:
+        self.problems.append(Problem(line, column, str(value or ""), reason, severity, cause, suggestion))
 
     @property
     def errors(self) -> list[Problem]:
