@@ -57,6 +57,7 @@ class Modalite(models.TextChoices):
 
 class Statut(models.TextChoices):
     BROUILLON = "brouillon", _("Brouillon")
+    SOUMIS = "soumis", _("Soumis à modération")
     PUBLIE = "publie", _("Publié")
     ARCHIVE = "archive", _("Archivé")
 
