@@ -11,6 +11,7 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import ValidationError
 
 from territoires.models import Commune, Departement, Region
+from territoires.querysets import _expand_saint
 from territoires.text import fold
 
 from . import validation
@@ -27,6 +28,21 @@ class InvalidSearch(Exception):
 
 class PlaceNotFound(InvalidSearch):
     """The place given cannot be found in France."""
+
+
+class AmbiguousPlace(PlaceNotFound):
+    """A name several communes carry, or a typo close to several: the person picks one.
+
+    `candidats` (most populous first) are offered as links on the web page and listed in the API's 400."""
+
+    def __init__(self, detail: str, *, candidats: list[Commune], param: str | None = None, homonyms: bool = True):
+        super().__init__(detail, param=param)
+        self.candidats = candidats
+        self.homonyms = homonyms  # False: no exact name, the candidates are close spellings (a typo?)
+
+    def candidats_data(self) -> list[dict]:
+        return [{"code": c.code, "nom": c.nom, "code_postal": (c.codes_postaux or [""])[0],
+                 "departement": {"code": c.departement_id, "nom": c.departement.nom}} for c in self.candidats]
 
 
 class SearchTimeout(Exception):
@@ -118,12 +134,44 @@ def _from_commune(text: str) -> Place:
         found = _communes().filter(code=code).first()
         if found is None:
             raise PlaceNotFound(f"Aucune commune n'a le code INSEE « {text} ». "
-                                "Cherchez-la par son nom avec /api/v1/territoires/communes/?q=")
+                                "Cherchez-la par son nom avec /api/v1/territoires/communes/?q=", param="commune")
         return _place(found)
-    found = _communes().search(text).first()
-    if found is None:
-        raise PlaceNotFound(f"Commune introuvable : « {text} ». Indiquez son code INSEE ou son code postal.")
-    return _place(found)
+    return _place(commune_named(text))
+
+
+# ---- Places are never guessed (issue #14): a name shared by several communes, or a typo close to several,
+# raises AmbiguousPlace with the candidates; only a single match is taken. ----
+MAX_CANDIDATS = 12
+_QUALIFIED = re.compile(r"^(?P<name>.*?)[\s,]*\(?\s*(?P<code>\d{5}|\d{2,3}|2[AaBb])\s*\)?\s*$")
+
+
+def commune_named(text: str, *, param: str = "commune") -> Commune:
+    """The one commune a name designates. "Saint-Denis (93)" or "Saint-Denis 93200" narrows a shared name by
+    département or postal code. Several exact homonyms, or no exact name but several close ones (a typo),
+    raise AmbiguousPlace; nothing close raises PlaceNotFound."""
+    name, code = text, ""
+    qualified = _QUALIFIED.match(text)
+    if qualified and qualified.group("name").strip():
+        name, code = qualified.group("name").strip(), qualified.group("code").upper()
+    key = _expand_saint(fold(name))
+    communes = _communes()
+    if code:
+        communes = (communes.with_postal_code(code) if len(code) == 5 else communes.filter(departement_id=code))
+    exact = list(communes.filter(nom_normalise=key).order_by("-population")[:MAX_CANDIDATS])
+    if len(exact) == 1:
+        return exact[0]
+    if len(exact) > 1:
+        raise AmbiguousPlace(f"Plusieurs communes s'appellent « {name} » : précisez laquelle (code INSEE, "
+                             "code postal, ou « nom (département) »).", candidats=exact, param=param)
+    close = list(communes.search(name)[:MAX_CANDIDATS])
+    if len(close) == 1:
+        return close[0]
+    if close:
+        raise AmbiguousPlace(f"Aucune commune ne s'appelle exactement « {text} » : choisissez parmi les "
+                             "communes proches de ce nom.", candidats=close, param=param,
+                             homonyms=False)
+    raise PlaceNotFound(f"Commune introuvable : « {text} ». Indiquez son code INSEE ou son code postal.", param=param)
+# ---- end of the ambiguity handling ----
 
 
 def _from_postal_code(text: str) -> Place:
@@ -169,7 +217,12 @@ def _commune_in_text(text: str) -> Commune | None:
     candidates = list(_communes().filter(nom_normalise__in=grams).order_by("-population")[:50])
     if not candidates:
         return None
-    return max(candidates, key=lambda c: (len(c.nom_normalise), c.population))
+    best = max(len(c.nom_normalise) for c in candidates)
+    named = [c for c in candidates if len(c.nom_normalise) == best]
+    if len({c.nom_normalise for c in named}) == 1 and len(named) > 1:  # homonyms, no postal code: never guess
+        raise AmbiguousPlace(f"Plusieurs communes s'appellent « {named[0].nom} » : ajoutez le code postal.",
+                             candidats=named[:MAX_CANDIDATS], param="adresse")
+    return max(named, key=lambda c: c.population)
 
 
 def _from_ban(text: str) -> Place | None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
+from dispositifs.localisation import AmbiguousPlace
 from dispositifs.recherche import (
     Filters,
     InvalidSearch,
@@ -58,6 +59,13 @@ def place_from_form(params) -> Place | None:
         return resolve_place(code_postal=lieu.replace(" ", ""))
     try:
         return resolve_place(commune=lieu)
+    except AmbiguousPlace as ambiguous:
+        if ambiguous.homonyms:
+            raise
+        try:  # no commune has that exact name: maybe an address with its postal code or commune in it
+            return resolve_place(adresse=lieu)
+        except PlaceNotFound:
+            raise ambiguous from None
     except PlaceNotFound:
         return resolve_place(adresse=lieu)
 
@@ -122,5 +130,5 @@ def run(params):
     return place, filters, search(place, filters)
 
 
-__all__ = ["InvalidSearch", "PlaceNotFound", "run", "group_by_portee", "theme_facets", "suggestions",
+__all__ = ["AmbiguousPlace", "InvalidSearch", "PlaceNotFound", "run", "group_by_portee", "theme_facets", "suggestions",
            "wider_radius", "PAGE_SIZE", "RAYONS_KM"]

@@ -89,6 +89,10 @@ def recherche(request):
                "params": params}
     try:
         place, filters, result = search_page.run(params)
+    except search_page.AmbiguousPlace as exc:
+        # Never guessed: the person picks among the communes (name, département, postal code).
+        context.update(candidats=exc.candidats, ambiguous_homonyms=exc.homonyms)
+        return render(request, "annuaire/recherche.html", context)
     except search_page.PlaceNotFound as exc:
         context.update(error=_("Nous n'avons pas trouvé ce lieu. Vérifiez l'orthographe ou écrivez le code postal."),
                        error_detail=exc.detail, suggestions=search_page.suggestions(params.get("lieu", "")))

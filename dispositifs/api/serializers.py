@@ -116,8 +116,23 @@ class RechercheSerializer(serializers.Serializer):
     results = ResultSerializer(many=True)
 
 
+class CandidatDepartementSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    nom = serializers.CharField()
+
+
+class CandidatSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Code INSEE à renvoyer dans `commune`.")
+    nom = serializers.CharField()
+    code_postal = serializers.CharField()
+    departement = CandidatDepartementSerializer()
+
+
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
+    parametre = serializers.CharField(required=False)
+    candidats = CandidatSerializer(many=True, required=False,
+                                   help_text="Lieu ambigu : les communes possibles / ambiguous place: the candidates.")
 
 
 class DispositifSerializer(serializers.Serializer):

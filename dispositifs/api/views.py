@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from dispositifs.localisation import AmbiguousPlace
 from dispositifs.models import Dispositif
 from dispositifs.recherche import (
     PAGE_SIZE_DEFAULT,
@@ -50,6 +51,8 @@ class SearchErrorsMixin:
             body = {"detail": exc.detail}
             if exc.param:
                 body["parametre"] = exc.param
+            if isinstance(exc, AmbiguousPlace):  # never guessed: the caller picks one (issue #14)
+                body["candidats"] = exc.candidats_data()
             return Response(body, status=400)
         if isinstance(exc, SearchTimeout):
             return Response({"detail": str(exc)}, status=503)
