@@ -5,7 +5,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test setup install db stop status migrate territoires demo-data serve lint bench bench-import bench-search bench-maps
+.PHONY: demo test setup install db stop stop-worker worker status migrate territoires demo-data serve lint bench bench-import bench-search bench-maps
 
 demo: setup demo-data serve          ## install everything, load the demo data, serve on 127.0.0.1:8000
 
@@ -23,6 +23,7 @@ setup: db migrate territoires
 
 migrate:
 	@$(MANAGE) migrate --no-input -v0
+	@$(MANAGE) createcachetable
 
 territoires:
 	@$(MANAGE) load_territoires
@@ -33,11 +34,19 @@ demo-data:
 	@$(MANAGE) shell -c "from django.contrib.auth.models import User; User.objects.filter(is_superuser=True).exists() \
 		or User.objects.create_superuser('demo', 'demo@example.org', 'demo') and print('==> admin: demo / demo (local demo only)')"
 
-serve:
+serve:                               ## gunicorn, with the job runner in the background (log: var/worker.log)
 	@echo "==> Annuaire on http://$(HOST):$(PORT)/ (admin: /admin/, API docs: /api/docs/); Ctrl-C to stop"
-	@.venv/bin/gunicorn annuaire.wsgi --bind $(HOST):$(PORT) --workers 2 --timeout 120 --access-logfile -
+	@mkdir -p var; $(MANAGE) procrastinate worker --name annuaire >>var/worker.log 2>&1 & echo $$! >var/worker.pid; \
+	trap '$(MAKE) -s stop-worker' EXIT INT TERM; \
+	.venv/bin/gunicorn annuaire.wsgi --bind $(HOST):$(PORT) --workers 2 --timeout 120 --access-logfile -
 
-stop:                                ## stop the project's PostgreSQL cluster
+worker:                              ## the job runner in the foreground (maps, couverture reports, periodic refresh)
+	@$(MANAGE) procrastinate worker --name annuaire
+
+stop-worker:                         ## stop the job runner started by `make serve`/`make demo`
+	@if [ -f var/worker.pid ]; then kill $$(cat var/worker.pid) 2>/dev/null; rm -f var/worker.pid; fi; true
+
+stop: stop-worker                    ## stop the job runner and the project's PostgreSQL cluster
 	@bash scripts/db.sh stop
 
 status:

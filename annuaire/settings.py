@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "procrastinate.contrib.django",
     "annuaire",
     "territoires",
     "dispositifs",
@@ -177,6 +178,16 @@ TILES_URL = env_str("TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png
 # Web pages: DSFR's Marianne web font (~125 KB for its three weights) is left out by default so that a
 # results page stays under 150 KB on a weak connection; a deployment on good networks may turn it on.
 WEB_FONTS = env_bool("ANNUAIRE_WEB_FONTS", False)
+
+# Cache shared by every gunicorn worker and the job runner (a table in PostgreSQL, created by
+# `manage.py createcachetable`); it holds the per-client counters of annuaire/limits.py.
+CACHES = {"default": {"BACKEND": "annuaire.limits.SharedDatabaseCache", "LOCATION": "annuaire_cache"}}
+# Heavy anonymous endpoints (couverture, maps, exports, densite): requests per client, "N/s|m|h"; "" turns it off.
+HEAVY_RATE = env_str("ANNUAIRE_HEAVY_RATE", "30/m")
+# Stored maps and couverture reports (written by the job runner, served as files).
+MAPS_DIR = Path(env_str("ANNUAIRE_MAPS_DIR", str(BASE_DIR / "var" / "cartes")))
+# Job runner (procrastinate on PostgreSQL): tasks live in <app>/tasks.py.
+PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "tasks"
 
 # Debian 12 ships GDAL 3.6; Annuaire never hands user-supplied spatial reference files to GDAL.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]

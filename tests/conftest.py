@@ -15,3 +15,43 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         load_territoires()
         load_themes()
+
+
+def _reload_reference_data():
+    from django.db import connection
+
+    from dispositifs.themes import load_themes
+    from territoires.loader import load_territoires
+
+    load_territoires()
+    load_themes()
+    with connection.cursor() as cursor:  # procrastinate's tables are not Django-managed: flush skips them
+        cursor.execute("TRUNCATE procrastinate_jobs, procrastinate_events, procrastinate_periodic_defers, "
+                       "procrastinate_workers CASCADE")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test (`django_db(transaction=True)`, `transactional_db`, `job_worker`) ends with
+    a flush that empties every table, territoires and themes included: load them again (~5 s), and
+    empty the job queue."""
+    result = yield
+    marker = item.get_closest_marker("django_db")
+    if "transactional_db" in getattr(item, "fixturenames", ()) or (marker and marker.kwargs.get("transaction")):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            _reload_reference_data()
+    return result
+
+
+@pytest.fixture
+def job_worker(transactional_db, tmp_path, settings):
+    """The real job runner (`manage.py procrastinate worker`) in a subprocess on the test database,
+    with MAPS_DIR in tmp_path; `job_worker.wait_for(job_id)`, `job_worker.wait_until_idle()`."""
+    from .job_worker import Worker
+
+    settings.MAPS_DIR = tmp_path / "cartes"
+    worker = Worker(tmp_path / "worker.log").start()
+    yield worker
+    worker.stop()

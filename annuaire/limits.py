@@ -1,0 +1,69 @@
+"""Per-client limits for the heavy anonymous endpoints (couverture, maps, exports, densite).
+
+`@heavy` counts the requests of one client (its user when logged in, else its IP address) in the
+cache shared by every gunicorn worker (settings.CACHES: a table in PostgreSQL) with django-ratelimit,
+and answers over the rate (settings.HEAVY_RATE, e.g. "30/m") with a 429: JSON with a French `detail`
+under /api/, the site's page elsewhere, both with `Retry-After`.
+"""
+
+import functools
+
+from django.conf import settings
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connections, router, transaction
+from django.http import JsonResponse
+from django.shortcuts import render
+from django_ratelimit.core import get_usage
+
+
+class SharedDatabaseCache(DatabaseCache):
+    """Django's DatabaseCache with an atomic `incr`: the stock one reads then writes, so two workers
+    counting the same client at once would lose a request. A transaction-scoped advisory lock on the
+    key serialises the read-modify-write (django-ratelimit's check E003 is about exactly this)."""
+
+    def incr(self, key, delta=1, version=None):
+        db = router.db_for_write(self.cache_model_class)
+        with transaction.atomic(using=db):
+            with connections[db].cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                               [self.make_and_validate_key(key, version=version)])
+            return super().incr(key, delta, version)
+
+
+def _client_key(group, request) -> str:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"u:{user.pk}"
+    return f"ip:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def too_many_requests(request, retry_after: int):
+    """The 429 answer, JSON under /api/ and a page elsewhere."""
+    detail = (f"Trop de demandes lourdes depuis votre adresse : réessayez dans {retry_after} s. "
+              f"Les cartes, exports et rapports de couverture sont préparés à l'avance ; "
+              f"les télécharger une fois suffit.")
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": detail}, status=429, json_dumps_params={"ensure_ascii": False})
+    else:
+        response = render(request, "annuaire/429.html", {"retry_after": retry_after}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def heavy(view=None, *, group: str = "heavy"):
+    """Rate-limit a view per client with settings.HEAVY_RATE; all heavy views share one budget
+    (`group`) so a client cannot multiply it by switching endpoints."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def wrapper(request, *args, **kwargs):
+            rate = getattr(settings, "HEAVY_RATE", "")
+            if rate:
+                usage = get_usage(request, group=group, key=_client_key, rate=rate, increment=True)
+                if usage is not None and usage["should_limit"]:
+                    return too_many_requests(request, max(1, int(usage["time_left"])))
+            return func(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate

@@ -1,0 +1,45 @@
+"""The job runner: a real `procrastinate worker` on the test database runs the maps tasks, the
+periodic refresh is scheduled, and queuing the same work twice makes one job."""
+
+from procrastinate.contrib.django import app
+
+from annuaire.jobs import defer_once
+from maps import stored, tasks
+
+from .maps_cases import build_small_case
+
+
+def test_a_real_worker_renders_a_queued_map(job_worker):
+    build_small_case()
+    job_id = tasks.render_map.defer(name="departement-35.png")
+    assert job_worker.wait_for(job_id) == "succeeded"
+    png = stored.maps_dir() / "departement-35.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "markerClusterGroup" in (stored.maps_dir() / "departement-35.html").read_text()  # the twin
+
+
+def test_periodic_refresh_is_scheduled_and_redoes_only_what_changed(job_worker):
+    periodic = {p.periodic_id: p for p in app.periodic_registry.periodic_tasks.values()}
+    assert periodic["maps-refresh"].cron == "*/10 * * * *"
+    action = build_small_case()["A"]
+    assert job_worker.wait_for(tasks.refresh_stored.defer()) == "succeeded"
+    france = stored.maps_dir() / "france-densite.html"
+    report = stored.couverture_paths(theme=stored.DEFAULT_COUVERTURE_THEME, km=10.0, departement=None)["json"]
+    assert france.exists() and report.exists() and stored.recorded_stamp() == stored.data_stamp()
+    before = (france.stat().st_mtime_ns, report.stat().st_mtime_ns)
+    assert job_worker.wait_for(tasks.refresh_stored.defer()) == "succeeded"
+    assert (france.stat().st_mtime_ns, report.stat().st_mtime_ns) == before  # nothing changed: nothing redone
+    action.title = "Action A, nouvel intitulé"
+    action.save()  # the data stamp moves: everything is redone
+    assert job_worker.wait_for(tasks.refresh_stored.defer()) == "succeeded"
+    assert france.stat().st_mtime_ns > before[0] and report.stat().st_mtime_ns > before[1]
+
+
+def test_the_same_work_queued_twice_is_one_job(transactional_db):
+    assert defer_once(tasks.render_map, lock="carte:france-densite.html", name="france-densite.html")
+    assert not defer_once(tasks.render_map, lock="carte:france-densite.html", name="france-densite.html")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM procrastinate_jobs WHERE queueing_lock = 'carte:france-densite.html'")
+        assert cursor.fetchone()[0] == 1
