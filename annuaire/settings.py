@@ -60,6 +60,10 @@ INSTALLED_APPS = [
     "dispositifs",
     "imports",
     "maps",
+    "rest_framework.authtoken",
+    "simple_history",
+    "comptes",
+    "espace",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -139,6 +144,24 @@ WHITENOISE_USE_FINDERS = True
 # (models, template tags) is not needed, so only its static folder is used.
 STATICFILES_DIRS = [Path(importlib.util.find_spec("dsfr").origin).resolve().parent / "static"]
 MEDIA_ROOT = BASE_DIR / "var" / "media"
+
+# Accounts (comptes/, espace/): login pages, and emails (invitations, password reset, freshness reminders)
+# through Django's email backend: SMTP in production, files in var/mail/ for `make demo`.
+LOGIN_URL = "espace:login"
+LOGIN_REDIRECT_URL = "espace:tableau"
+LOGOUT_REDIRECT_URL = "home"
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env_str("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Annuaire <ne-pas-repondre@annuaire.local>")
+# The public address used in emailed links (invitation, reminders), e.g. https://annuaire.example.org
+SITE_URL = env_str("ANNUAIRE_SITE_URL", "http://127.0.0.1:8000")
+# Freshness: a fiche not verified for this many months is stale (reminders, "Non vérifié depuis…").
+FRESHNESS_MONTHS = int(env_str("ANNUAIRE_FRESHNESS_MONTHS", "6"))
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -12,4 +12,5 @@ urlpatterns = [
     path("territoires/departements/<str:code>/contour.geojson", views.departement_outline,
          name="departement-contour"),
     path("cartes/", include("maps.urls")),
+    path("espace/", include("espace.urls")),
 ]

@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from .views import DispositifDetailView, DispositifListView, RechercheView
+from .views import RechercheView
+from .write import DispositifCollectionView, DispositifItemView
 
 urlpatterns = [
     path("recherche/", RechercheView.as_view(), name="api-recherche"),
-    path("dispositifs/", DispositifListView.as_view(), name="api-dispositifs"),
-    path("dispositifs/<int:pk>/", DispositifDetailView.as_view(), name="api-dispositif"),
+    path("dispositifs/", DispositifCollectionView.as_view(), name="api-dispositifs"),
+    path("dispositifs/<int:pk>/", DispositifItemView.as_view(), name="api-dispositif"),
 ]
