@@ -20,6 +20,9 @@ from territoires.text import fold as text_fold
 fold = lru_cache(maxsize=65536)(text_fold)  # place names repeat across rows: fold each once
 
 ARRONDISSEMENTS = Path(settings.BASE_DIR) / "fixtures" / "territoires" / "arrondissements.csv"
+# Old INSEE codes of merged communes and names of delegated/associated communes -> today's commune
+# (Etalab découpage administratif, COG 2026: `anciensCodes`, `chefLieu`).
+ANCIENNES = Path(settings.BASE_DIR) / "fixtures" / "territoires" / "anciennes-communes.csv"
 _CEDEX = re.compile(r"\s+cedex(\s+\d+)?$")
 _ARR = re.compile(r"^(paris|lyon|marseille)\s+(\d{1,2})\s*(e|er|eme|ieme)?(\s+arrondissement)?$")
 _SPLIT = re.compile(r"\s*(?:[,;/\n|+]|\s-\s)\s*|\s+et\s+", re.I)
@@ -115,11 +118,26 @@ class Gazetteer:
                     for cp in row["codes_postaux"].split():
                         if self.communes.get(parent) and cp not in self.communes[parent].codes_postaux:
                             self.by_postal.setdefault(cp, []).append(self.communes[parent])
+        self.old_codes: dict[str, str] = {}  # old INSEE code -> today's commune code
+        self.old_names: dict[str, list[CommuneRef]] = {}  # delegated/associated commune name -> today's commune
+        if ANCIENNES.is_file():
+            with open(ANCIENNES, encoding="utf-8", newline="") as f:
+                for row in csv.DictReader(f):
+                    ref = self.communes.get(row["commune"])
+                    if ref is None:
+                        continue
+                    if row["code"] not in self.communes:
+                        self.old_codes[row["code"]] = ref.code
+                    if row["nom"]:
+                        for key in _name_keys(row["nom"]):
+                            self.old_names.setdefault(key, []).append(ref)
 
     # -- communes ---------------------------------------------------------------------------
     def commune_by_code(self, code: str) -> CommuneRef | None:
+        """Today's commune for a code: a current code, an arrondissement or an old code of a commune
+        that merged (01340 -> 01015)."""
         code = self.arrondissements.get(code, code)
-        return self.communes.get(code)
+        return self.communes.get(code) or self.communes.get(self.old_codes.get(code, ""))
 
     def communes_named(self, name: str) -> list[CommuneRef]:
         key = _CEDEX.sub("", fold(name))
@@ -128,8 +146,10 @@ class Gazetteer:
         m = _ARR.match(key)
         if m:
             return [self.communes[c] for c in {"paris": ["75056"], "lyon": ["69123"], "marseille": ["13055"]}[m[1]]]
-        return self.by_name.get(key) or self.by_name.get(re.sub(r"^st ", "saint ", re.sub(r"^ste ", "sainte ", key)),
-                                                         [])
+        full = re.sub(r"^st ", "saint ", re.sub(r"^ste ", "sainte ", key))
+        # a delegated or associated commune's name ("Bellegarde-sur-Valserine") names today's commune
+        return self.by_name.get(key) or self.by_name.get(full) or self.old_names.get(key) \
+            or self.old_names.get(full, [])
 
     def resolve_commune(self, *, insee: str = "", postal_code: str = "", name: str = "",
                         departement: str | None = None) -> tuple[CommuneRef | None, str | None]:

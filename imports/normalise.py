@@ -12,9 +12,12 @@ from django.core.exceptions import ValidationError
 from dispositifs import validation
 from dispositifs.vocabulaires import Modalite, Public, StatutProtection, TypeStructure
 
+from .datainclusion_themes import v0_themes
 from .gazetteer import Coverage, ZoneError
+from .points import in_france, parse_point
 from .readers import cell_text
 from .report import ERROR, WARNING, Problem
+from .summary import suggest
 from .values import (
     TRUE_WORDS,
     fold,
@@ -74,6 +77,33 @@ class RowContext:
                                                               departement=departement))
         self.zone_cache: dict[tuple, object] = {}
         self.length_checks = [(name, limit) for name, limit in MAX_LENGTHS.items() if name in colmap.fields]
+        self.notes = list(getattr(colmap, "notes", []))  # column choices, reported once on the first row
+        self.value_maps = getattr(colmap, "value_maps", {})  # --map / profile: a source's values -> ours
+        self.default_themes: list[str] | None = None
+        self.suspects: list[tuple] = []  # (lieu, claimed commune, point's commune): checked after all rows
+
+    def theme_slugs(self, part: str) -> tuple[str, ...] | None:
+        """Slugs for one theme value: the run's own map, our vocabulary (labels, synonyms), then a
+        data·inclusion v0 code through data·inclusion's table (an empty tuple: v0 code without v1
+        equivalent). None when unknown."""
+        mapped = self.value_maps.get("themes", {}).get(fold(part))
+        if mapped:
+            slugs = [self.resolve_theme(m) for m in _LIST_SPLIT.split(mapped)]
+            return tuple(s for s in slugs if s) or None
+        slug = self.resolve_theme(part)
+        if slug:
+            return (slug,)
+        v0 = v0_themes().get(part.strip().lower())
+        if v0 is not None:
+            return tuple(s for s in v0 if s in self.themes.slugs)
+        return None
+
+    def theme_suggestion(self, part: str) -> str:
+        choices = getattr(self, "_theme_choices", None)
+        if choices is None:
+            choices = self._theme_choices = {name: slug for name, slug in self.themes._index.items()}
+        found = suggest(fold(part), choices)
+        return ", ".join(dict.fromkeys(choices[f] for f in found.split(", ") if f in choices))
 
 
 def normalise_row(index: int, ctx: RowContext, sheet) -> tuple[Candidate | None, list[Problem]]:
@@ -88,17 +118,28 @@ def normalise_row(index: int, ctx: RowContext, sheet) -> tuple[Candidate | None,
             values[name] = value.strip()
         else:
             values[name] = "" if value is None else cell_text(value)
+    for name, mapping in ctx.value_maps.items():
+        if name != "themes" and values.get(name):
+            values[name] = mapping.get(fold(values[name]), values[name])
     for name, default in ctx.defaults.items():
         if not values.get(name):
             values[name] = str(default)
+    number = values.get("address_number")
+    if number and values.get("address") and not values["address"].startswith(number):
+        values["address"] = f"{number} {values['address']}"
     problems: list[Problem] = []
     label = ctx.colmap.label
 
-    def warn(name, value, reason):
-        problems.append(Problem(line, label(name), value, reason, WARNING))
+    def warn(name, value, reason, cause="", suggestion=""):
+        problems.append(Problem(line, label(name), value, reason, WARNING, cause or _cause(name), suggestion))
 
-    def error(name, value, reason):
-        problems.append(Problem(line, label(name), value, reason, ERROR))
+    def error(name, value, reason, cause="", suggestion=""):
+        problems.append(Problem(line, label(name), value, reason, ERROR, cause or _cause(name), suggestion))
+
+    if ctx.notes:
+        problems.extend(Problem(ctx.colmap.header_line, "(en-têtes)", "", note, WARNING, "colonnes")
+                        for note in ctx.notes)
+        ctx.notes = []
 
     for name, limit in ctx.length_checks:
         value = values.get(name)
@@ -153,7 +194,7 @@ def normalise_row(index: int, ctx: RowContext, sheet) -> tuple[Candidate | None,
     f["last_verified"] = parse_date_cell("last_verified", values.get("last_verified", ""), warn)
 
     structure = _structure(values, warn)
-    lieu, commune_dep = _lieu(values, ctx, index, error, warn)
+    lieu, commune_dep = _lieu(values, ctx, index, error, warn, sheet)
     coverage = Coverage()
     zone = values.get("zone", "")
     if zone:
@@ -192,36 +233,56 @@ def _themes(text, ctx, problems, line, label) -> list[str]:
     cached = ctx.theme_cache.get(text)
     if cached is None:
         cached = ctx.theme_cache[text] = _parse_themes(text, ctx)
-    slugs, record = cached
-    if record:
+    slugs, records = cached
+    for record in records:
         problems.append(Problem(line, label("themes"), *record))
     return slugs
 
 
-def _parse_themes(text, ctx) -> tuple[list[str], tuple | None]:
-    """(slugs, problem) for a theme cell; the problem is (value, reason, severity) or None."""
+def _parse_themes(text, ctx) -> tuple[list[str], list[tuple]]:
+    """(slugs, problems) for a theme cell; each problem is (value, reason, severity, cause,
+    suggestion). Unknown values beside known ones are dropped with a warning; a cell with no known
+    value takes the run's default themes (`--theme`) with a warning, or rejects the row."""
     if not text:
-        return [], ("", "aucune thématique indiquée", WARNING)
-    slugs, unknown = [], []
+        return [], [("", "aucune thématique indiquée", WARNING, "theme-manquant", "")]
+    slugs, unknown, without = [], [], []
     for part in _LIST_SPLIT.split(text) if _HAS_LIST_SEP.search(text) else [text]:
         if not part:
             continue
-        slug = ctx.resolve_theme(part)
-        if slug:
-            slugs.append(slug)
-            continue
-        for sub in _SUB_SPLIT.split(part):
-            if not fold(sub):
+        found = ctx.theme_slugs(part)
+        if found is None:
+            subs = [sub for sub in _SUB_SPLIT.split(part) if fold(sub)]
+            results = [(sub, ctx.theme_slugs(sub)) for sub in subs]
+            if len(subs) > 1 and any(r is not None for _, r in results):
+                for sub, r in results:
+                    if r is None:
+                        unknown.append(sub)
+                    elif not r:
+                        without.append(sub)
+                    slugs.extend(r or ())
                 continue
-            slug = ctx.resolve_theme(sub)
-            if slug:
-                slugs.append(slug)
-            else:
-                unknown.append(sub)
-    if unknown:
-        return [], (text, f"thématique inconnue : {', '.join(unknown)} (thématiques connues : "
-                          f"{ctx.themes.known_labels()})", ERROR)
-    return list(dict.fromkeys(slugs)), None
+            unknown.append(part)
+        elif not found:
+            without.append(part)
+        slugs.extend(found or ())
+    records = []
+    for part in unknown:
+        records.append((part, f"thématique « {part} » inconnue", WARNING, "theme-inconnu",
+                        ctx.theme_suggestion(part)))
+    for part in without:
+        records.append((part, f"code data·inclusion v0 « {part} » sans équivalent v1", WARNING,
+                        "theme-v0-sans-equivalent", ""))
+    slugs = list(dict.fromkeys(slugs))
+    if not slugs:
+        default = ctx.defaults.get("themes")
+        if default:
+            slugs = [s for part in _LIST_SPLIT.split(str(default)) for s in (ctx.theme_slugs(part) or ())]
+            records.append((text, f"aucune thématique reconnue : thématique par défaut ({default}) retenue",
+                            WARNING, "theme-par-defaut", ""))
+        else:
+            records = [(v, r + " : ligne rejetée (thématiques connues : " + ctx.themes.known_labels() + ")",
+                        ERROR, c, sug) for v, r, _sev, c, sug in records]
+    return slugs, records
 
 
 def _structure(values, warn) -> dict | None:
@@ -242,70 +303,105 @@ def _structure(values, warn) -> dict | None:
     return {"name": name, "siret": siret, "kind": kind or TypeStructure.ASSOCIATION, "commune": None}
 
 
-def _lieu(values, ctx, index, error, warn) -> tuple[dict | None, str | None]:
-    """The lieu from INSEE code / postal code + commune name, or a GeoJSON point; (None, None) when
-    the row names no place. An unresolvable place is an error (the row is rejected)."""
+_CP_IN_NAME = re.compile(r"^\s*(\d{5})\s+(.+)$|^(.+?)\s+(\d{5})\s*$")
+
+
+def _lieu(values, ctx, index, error, warn, sheet) -> tuple[dict | None, str | None]:
+    """The lieu of a row; (None, None) when the row names no place. The commune comes from, in
+    order: the INSEE code (old codes of merged communes included), a point in France, the postal
+    code and name, the postal code alone when it names one commune. A point far from the commune
+    named by code or name is checked after all rows (`imports.points.check_lieux`)."""
     insee_text, cp_text, name = values.get("insee", ""), values.get("postal_code", ""), values.get("commune", "")
+    m = _CP_IN_NAME.match(name) if name else None
+    if m:  # "97437 SAINTE ANNE": a postal code written in the commune column
+        code, rest = (m[1], m[2]) if m[1] else (m[4], m[3])
+        cp_text, name = cp_text or code, rest.strip()
     address = " ".join(values.get("address", "").split())
     point = ctx.geometries[index] if index < len(ctx.geometries) else None
-    if point is None and values.get("latitude") and values.get("longitude"):
-        try:
-            point = (float(values["longitude"].replace(",", ".")), float(values["latitude"].replace(",", ".")))
-        except ValueError:
-            warn("latitude", values["latitude"], "coordonnées illisibles : ignorées")
+    if point is None:
+        point = parse_point(values, warn)
     insee = cp = ""
     try:
         insee = normalise_insee(insee_text) if insee_text else ""
     except ValidationError as e:
-        warn("insee", insee_text, f"{e.messages[0]} : ignoré")
+        warn("insee", insee_text, f"{e.messages[0]} : ignoré", "insee-invalide")
     try:
         cp = normalise_postal_code(cp_text) if cp_text else ""
     except ValidationError as e:
         # "69003 Lyon" in the postal-code column, or a CEDEX code: keep the five digits if there are
-        m = re.search(r"\b\d{5}\b", cp_text)
-        cp = m[0] if m else ""
-        if not m:
-            warn("postal_code", cp_text, f"{e.messages[0]} : ignoré")
+        found = re.search(r"\b\d{5}\b", cp_text)
+        cp = found[0] if found else ""
+        if not found:
+            warn("postal_code", cp_text, f"{e.messages[0]} : ignoré", "code-postal-invalide")
     if not (insee or cp or name or point):
         if address:
-            error("commune", address, "adresse sans commune ni code postal : lieu introuvable")
+            error("commune", address, "adresse sans commune ni code postal : lieu introuvable", "lieu-introuvable")
         return None, None
-    ref, doubt = ctx.resolve_commune(insee, cp, name)
-    if ref is None and point is not None:
-        ref = _locate(ctx, point)
-    if ref is None and not (insee_text or cp_text or name):
-        error("longitude", f"{point[0]}, {point[1]}", "lieu introuvable : ce point n'est dans aucune commune française")
+    ref = doubt = None
+    if insee:
+        ref = ctx.gazetteer.commune_by_code(insee)
+        if ref is None:
+            warn("insee", insee_text, f"code INSEE inconnu : {insee}", "insee-inconnu")
+        elif ref.code != insee and insee not in ctx.gazetteer.arrondissements:
+            warn("insee", insee_text, f"ancien code INSEE {insee} : commune actuelle {ref.nom} ({ref.code})",
+                 "insee-ancien")
+    located = _locate(ctx, point) if point is not None and ref is None else None
+    named = claimed = None  # claimed: the commune the row names when its point lies elsewhere
+    if ref is None and (cp or name):
+        named, doubt = ctx.resolve_commune("", cp, name)
+    if ref is None and located is not None:  # a point in France comes before postal code and name
+        ref = located
+        if named is not None and named is not located:
+            claimed, doubt = named, None
+    elif ref is None:
+        ref = named
+        if point is not None and ref is not None:
+            claimed = ref
+    elif point is not None:  # an INSEE code and a point: the point is checked against it after all rows
+        claimed = ref
+    if ref is None and point is not None and not (insee_text or cp_text or name):
+        error("longitude", f"{point[0]}, {point[1]}", "lieu introuvable : ce point n'est dans aucune commune française",
+              "point-hors-france")
         return None, None
     if ref is None:
         shown = " ".join(filter(None, [insee_text, cp_text, name]))
         column = "commune" if name else ("insee" if insee_text else "postal_code")
         hint = doubt or f"aucune commune ne correspond à « {shown} » (vérifiez le nom, le code postal ou le code INSEE)"
-        error(column, shown, "lieu introuvable : " + hint)
+        sug = suggest(name, ctx.gazetteer.by_name.keys()) if name and not doubt else ""
+        error(column, shown, "lieu introuvable : " + hint, "commune-inconnue", sug)
         return None, None
     if doubt:
-        warn("commune" if name else "postal_code", " ".join(filter(None, [cp_text, name])), doubt)
+        warn("commune" if name else "postal_code", " ".join(filter(None, [cp_text, name])), doubt, "commune-douteuse")
     lon, lat, precision = ref.lon, ref.lat, "commune"
     if point is not None:
         lon, lat, precision = point[0], point[1], "adresse" if address else "commune"
-    return {"name": values.get("lieu_name", ""), "address": address, "postal_code": cp, "commune": ref,
+    lieu = {"name": values.get("lieu_name", ""), "address": address, "postal_code": cp, "commune": ref,
             "lon": lon, "lat": lat, "precision": precision, "accessibility": values.get("accessibility", ""),
-            "opening_hours": values.get("opening_hours", "")}, ref.departement
+            "opening_hours": values.get("opening_hours", "")}
+    if claimed is not None:
+        ctx.suspects.append((lieu, claimed, ref is located))
+    return lieu, ref.departement
+
+
+def _cause(name: str) -> str:
+    return {"phone": "telephone-invalide", "email": "courriel-invalide", "website": "url-invalide",
+            "siret": "siret-invalide"}.get(name, name.replace("_", "-"))
 
 
 def _locate(ctx, point):
-    """The commune of a point: from the batch located up front (one query for the whole file), else
-    one look-up for a point that fell outside every contour (coasts) within a few km."""
+    """The commune of a point (rows stream, so one indexed look-up per distinct point, cached);
+    a point just off a coast gets the nearest commune within a few km; None elsewhere."""
     if ctx.located is None:
-        ctx.located = ctx.gazetteer.locate_many(ctx.geometries)
-    code = ctx.located.get(point)
-    if code:
-        return ctx.gazetteer.commune_by_code(code)
-    from django.contrib.gis.geos import Point
+        ctx.located = {}
+    if point in ctx.located:
+        code = ctx.located[point]
+    else:
+        code = ctx.gazetteer.locate_many([point]).get(point)
+        if code is None and in_france(*point):
+            from django.contrib.gis.geos import Point
 
-    from territoires.models import Commune
+            from territoires.models import Commune
 
-    found = Commune.objects.locate(Point(point[0], point[1], srid=4326))
-    code = getattr(found, "code", None)
+            code = getattr(Commune.objects.locate(Point(point[0], point[1], srid=4326)), "code", None)
+        ctx.located[point] = code
     return ctx.gazetteer.commune_by_code(code) if code else None
-
-
