@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "simple_history",
     "comptes",
     "espace",
+    "bench",  # benchmark commands only (make bench); no models, no URLs
 ]
 
 MIDDLEWARE = [
