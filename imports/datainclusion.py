@@ -23,6 +23,7 @@ from pathlib import Path
 from .readers import Sheet, UnreadableFile, cell_text
 
 OWN_SOURCE = "annuaire"  # maps/exports/datainclusion.py
+SUMMARY_RULE = "\n\n---\n\n"  # how that export joins a summary and a description
 _OWN_MINTED = re.compile(r"^annuaire--\d+$")
 _LIEU_SUFFIX = re.compile(r"--lieu-\d+$")
 HEADERS = ["Identifiant", "Intitulé", "Structure", "SIRET", "Thématique", "Résumé", "Description", "Public",
@@ -78,6 +79,8 @@ def read(path, profile=None) -> Sheet | None:
         if services is None:
             return None
     elif suffix in {".csv", ".tsv", ".txt"}:
+        if not _csv_header_is_services(path):  # an ordinary CSV is streamed by readers.py, not loaded here
+            return None
         records = _csv(path)
         if not records or not (_SERVICE_KEYS & set(records[0])) or "nom" not in records[0]:
             return None
@@ -145,6 +148,17 @@ def _workbook(path: Path) -> dict[str, list]:
         if key in {"services", "structures"}:
             tables[key] = _records(workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
     return tables
+
+
+def _csv_header_is_services(path: Path) -> bool:
+    """Whether the first line names data·inclusion service fields, from the first 64 KB only."""
+    from .readers import detect_delimiter
+
+    with open(path, "rb") as f:
+        text = f.read(65536).decode("utf-8-sig", errors="replace")
+    header = {cell.strip() for cell in next(csv.reader(io.StringIO(text, newline=""),
+                                                       delimiter=detect_delimiter(text)), [])}
+    return bool(_SERVICE_KEYS & header) and "nom" in header
 
 
 def _csv(path: Path) -> list:
@@ -236,30 +250,55 @@ def _row(service: dict, structure: dict | None, *, as_structure: bool = False) -
     s = structure or {}
     place = service if any(_text(service, k) for k in ("adresse", "commune", "code_postal", "latitude")) else s
     modes = frozenset(_list(service.get("modes_accueil")))
-    description = _text(service, "description", "presentation_detail")
+    description = _text(service, "description", "presentation_detail", "presentation_resume")
+    summary = _text(service, "presentation_resume") if _text(service, "presentation_detail") else ""
     title = _text(service, "nom")
-    if own and description in {title, f"Dispositif : {title}"}:
-        description = ""  # the export's stand-in for a required field
+    if own:  # undo the export's stand-ins for required fields and its summary + description join
+        m = re.fullmatch(r"(.{1,2}) \(Dispositif\)", title)
+        title = m[1] if m else title
+        if description in {title, f"Dispositif : {title}", f"{title} (Dispositif : {title})"}:
+            description = ""
+        if SUMMARY_RULE in description:
+            summary, description = description.split(SUMMARY_RULE, 1)
     website = _text(service, "lien_mobilisation", "site_web") if own else \
         _text(service, "lien_mobilisation", "site_web", "lien_source")
     publics, statuts = _publics(service, own)
     return [
         identifiant(service), title,
         title if as_structure else _text(s, "nom"), _text(s, "siret") if not as_structure else _text(service, "siret"),
-        "; ".join(_list(service.get("thematiques"))),
-        _text(service, "presentation_resume"), description, publics, statuts, _frais(service),
+        "; ".join(_collapse(_list(service.get("thematiques"))) if own else _list(service.get("thematiques"))),
+        summary, description, publics, statuts, _frais(service),
         _text(service, "frais_precisions", "frais_autres"), MODES.get(modes, ""),
         _text(service, "mobilisation_precisions", "modes_orientation_beneficiaire_autres"),
         _text(service, "telephone"), _text(service, "courriel"), website, _zone(service),
         _text(place, "complement_adresse"), _text(place, "adresse", "Adresse"), _text(place, "code_postal"),
         _text(place, "commune"), _text(place, "code_insee"), _text(place, "latitude"), _text(place, "longitude"),
         _text(service, "horaires_accueil", "horaires_ouverture", "horaires", "recurrence"),
-        "" if own else _text(service, "date_maj"),
+        _text(service, "date_maj"),
     ]
+
+
+_CHILDREN: dict[str, set[str]] = {}  # category -> sub-themes, read once per file (to_sheet)
+
+
+def _collapse(slugs: list[str]) -> list[str]:
+    """Our export lists a category as all its sub-themes (v1 has only sub-themes): read back as
+    the category."""
+    children = _CHILDREN
+    if not children:
+        from dispositifs.models import Theme
+
+        for slug, parent in Theme.objects.filter(parent__isnull=False).values_list("slug", "parent_id"):
+            children.setdefault(parent, set()).add(slug)
+    given = set(slugs)
+    out = [cat for cat, subs in children.items() if subs <= given]
+    covered = set().union(*(children[c] for c in out)) if out else set()
+    return sorted(out) + [s for s in slugs if s not in covered]
 
 
 def to_sheet(services, structures) -> Sheet:
     """One row per service (or per structure when the file has no services)."""
+    _CHILDREN.clear()
     by_id = {}
     for _line, s in _unwrap(structures):
         by_id[(_text(s, "source"), _text(s, "id"))] = s

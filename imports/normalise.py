@@ -373,6 +373,8 @@ def _lieu(values, ctx, index, error, warn, sheet) -> tuple[dict | None, str | No
     if doubt:
         warn("commune" if name else "postal_code", " ".join(filter(None, [cp_text, name])), doubt, "commune-douteuse")
     lon, lat, precision = ref.lon, ref.lat, "commune"
+    if point is not None and (round(point[0], 6), round(point[1], 6)) == (round(ref.lon, 6), round(ref.lat, 6)):
+        point = claimed = None  # the commune's own point (an export of a lieu located by its commune)
     if point is not None:
         lon, lat, precision = point[0], point[1], "adresse" if address else "commune"
     lieu = {"name": values.get("lieu_name", ""), "address": address, "postal_code": cp, "commune": ref,

@@ -10,7 +10,9 @@ than failing the whole export. Mapping choices:
   sub-themes;
 - publics: refugees, asylum seekers and newcomers are `personnes-exilees`;
 - coverage: national -> `france`; a région -> its départements; départements and communes by code;
-  no declared coverage -> the communes of its lieux.
+  no declared coverage -> no `zone_eligibilite` (the lieux say where);
+- ids: the dispositif's identifiant (`source:id` for what came from data·inclusion), a second lieu
+  `<id>--lieu-2`..., so `import_dispositifs` reads the export back as `unchanged`.
 """
 
 import json
@@ -23,6 +25,7 @@ from dispositifs.models import Theme
 from dispositifs.vocabulaires import NiveauFrancais, Public, StatutProtection
 
 SOURCE = "annuaire"
+SUMMARY_RULE = "\n\n---\n\n"
 
 PUBLICS = {
     "bpi": "personnes-exilees", "primo-arrivants": "personnes-exilees", "demandeurs-asile": "personnes-exilees",
@@ -94,9 +97,7 @@ def _zone(d, ctx: _Context) -> list[str] | None:
         codes += ctx.region_deps.get(region.code, [])
     codes += [dep.code for dep in d.export_departements]
     codes += [c.code for c in d.export_communes]
-    if not codes:
-        codes = [lieu.commune_id for lieu in d.export_lieux]
-    return list(dict.fromkeys(codes)) or None
+    return list(dict.fromkeys(codes)) or None  # no declared coverage: none invented (the lieux say where)
 
 
 def _precisions(d) -> tuple[str | None, str | None]:
@@ -124,13 +125,14 @@ def service_records(d, ctx: _Context, *, today: date, base_url: str = "") -> lis
     lieux = d.export_lieux
     if lieux and d.modality != "distance":
         modes.append("se-presenter")
-    description = d.description or d.summary or d.title
+    # v1 has one description: a summary and a description are joined by a rule the importer splits on
+    description = SUMMARY_RULE.join([d.summary, d.description]) if d.summary else (d.description or d.title)
     common = {
         "source": SOURCE, "structure_id": structure_id(d.structure),
         "nom": _fit(d.title, minimum=3, maximum=150, fallback="Dispositif"),
         "description": _fit(description, minimum=5, maximum=10000, fallback=f"Dispositif : {d.title}"),
         "lien_source": f"{base_url}{d.get_absolute_url()}" if base_url else None,
-        "date_maj": min(d.updated_at.date(), today),
+        "date_maj": min(d.last_verified or d.updated_at.date(), today),  # read back as last_verified
         "thematiques": _thematiques(d, ctx),
         "frais": None if d.free is None else ("gratuit" if d.free else "payant"),
         "frais_precisions": d.price or None,
@@ -142,17 +144,26 @@ def service_records(d, ctx: _Context, *, today: date, base_url: str = "") -> lis
         "modes_mobilisation": modes or None,
         "mobilisation_precisions": d.registration or None,
     }
+    base = service_id(d)
     if not lieux:
-        return [{**common, "id": f"{SOURCE}--{d.pk}"}]
+        return [{**common, "id": base}]
     records = []
-    for lieu in lieux:
+    for n, lieu in enumerate(lieux):
         records.append({
-            **common, "id": f"{SOURCE}--{d.pk}" if len(lieux) == 1 else f"{SOURCE}--{d.pk}--{lieu.pk}",
+            **common, "id": base if n == 0 else f"{base}--lieu-{n + 1}",
             "commune": lieu.commune_nom, "code_insee": lieu.commune_id,
             "code_postal": lieu.postal_code or None, "adresse": lieu.address or None,
+            "complement_adresse": lieu.name or None, "horaires_accueil": lieu.opening_hours or None,
             "longitude": round(lieu.lon, 6), "latitude": round(lieu.lat, 6),
         })
     return records
+
+
+def service_id(d) -> str:
+    """The dispositif's identifiant (a data·inclusion one is already `source:id`), so the importer
+    reads the export back as the same dispositifs (`imports.datainclusion.identifiant`); ids minted
+    here (`annuaire--<pk>`) are not identities and are dropped on the way back."""
+    return d.external_id or f"{SOURCE}--{d.pk}"
 
 
 def validated(model, record: dict) -> dict:
@@ -160,7 +171,13 @@ def validated(model, record: dict) -> dict:
     ones are always built valid), so one odd e-mail does not fail a whole export."""
     for _attempt in range(10):
         try:
-            return model.model_validate(record).model_dump(mode="json", exclude_none=True)
+            dumped = model.model_validate(record).model_dump(mode="json", exclude_none=True)
+            for key, value in dumped.items():  # pydantic adds a "/" to a bare domain: keep the URL as stored
+                given = record.get(key)
+                if isinstance(value, str) and isinstance(given, str) and value != given \
+                        and value.rstrip("/") == given.rstrip("/"):
+                    dumped[key] = given
+            return dumped
         except ValidationError as exc:
             bad = {err["loc"][0] for err in exc.errors() if err["loc"]}
             optional = {name for name in bad if not model.model_fields[name].is_required()}
