@@ -192,6 +192,14 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# Imports refuse, before reading, what could exhaust the server (imports/limits.py; README "Importing").
+IMPORT_MAX_FILE_MB = int(env_str("ANNUAIRE_IMPORT_MAX_FILE_MB", "200"))
+IMPORT_MAX_UNCOMPRESSED_MB = int(env_str("ANNUAIRE_IMPORT_MAX_UNCOMPRESSED_MB", "300"))
+IMPORT_MAX_COMPRESSION_RATIO = int(env_str("ANNUAIRE_IMPORT_MAX_COMPRESSION_RATIO", "100"))
+IMPORT_MAX_CELLS = int(env_str("ANNUAIRE_IMPORT_MAX_CELLS", "5000000"))  # rows x columns of one sheet
+IMPORT_MAX_CELL_CHARS = int(env_str("ANNUAIRE_IMPORT_MAX_CELL_CHARS", "131072"))
+IMPORT_RUN_TIMEOUT_HOURS = int(env_str("ANNUAIRE_IMPORT_RUN_TIMEOUT_HOURS", "12"))  # then "running" means dead
+
 # Geocoding: "offline" (territoires gazetteer only) or "ban" (Base Adresse Nationale, online).
 GEOCODER = env_str("GEOCODER", "offline")
 BAN_URL = env_str("BAN_URL", "https://api-adresse.data.gouv.fr")

@@ -1,7 +1,10 @@
-"""Import runs (who imported what, when, with which result and report) and the BAN geocoding cache."""
+"""Import runs (who imported what, when, with which result), their problems (one row each, so no
+report is too big to store) and the BAN geocoding cache."""
 
 from django.conf import settings
 from django.db import models
+
+from .report import VALUE_CHARS  # a problem row shows a cell, never stores a 128 KB one
 
 
 class ImportRun(models.Model):
@@ -9,8 +12,8 @@ class ImportRun(models.Model):
         RUNNING = "running", "en cours"
         SUCCESS = "success", "réussi"
         PARTIAL = "partial", "réussi avec des lignes rejetées"
-        FAILED = "failed", "échec (rien n'a été écrit)"
-        INTERRUPTED = "interrupted", "interrompu (rien n'a été écrit)"
+        FAILED = "failed", "échec"
+        INTERRUPTED = "interrupted", "interrompu"
 
     source = models.SlugField(max_length=80)
     file_name = models.CharField("fichier", max_length=300)
@@ -31,9 +34,11 @@ class ImportRun(models.Model):
     rejected = models.PositiveIntegerField("rejetés", default=0)
     archived = models.PositiveIntegerField("archivés", default=0)
     warnings = models.PositiveIntegerField("avertissements", default=0)
-    message = models.TextField(blank=True, help_text="Pourquoi le fichier n'a pas pu être lu, le cas échéant.")
-    report = models.JSONField("rapport", default=list, blank=True,
-                              help_text="Une entrée par problème : line, column, value, reason, severity.")
+    message = models.TextField(blank=True,
+                               help_text="Ce qui a été écrit, et pourquoi l'import a échoué le cas échéant.")
+    written = models.BooleanField("données écrites", default=False,
+                                  help_text="La transaction de l'import a été validée (faux en essai à blanc).")
+    pid = models.PositiveIntegerField("processus", null=True, blank=True)
 
     class Meta:
         verbose_name = "import"
@@ -45,6 +50,33 @@ class ImportRun(models.Model):
 
     def summary(self) -> str:
         return f"created={self.created} updated={self.updated} unchanged={self.unchanged} rejected={self.rejected}"
+
+
+class ImportProblem(models.Model):
+    """One line of a run's report: rows, not a JSON document, so a 100,000-problem run is stored,
+    paginated and exported like any table."""
+
+    class Severity(models.TextChoices):
+        ERROR = "error", "erreur"
+        WARNING = "warning", "avertissement"
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="problems", verbose_name="import")
+    line = models.PositiveIntegerField("ligne", null=True, blank=True)
+    column = models.CharField("colonne", max_length=300, blank=True)
+    value = models.CharField("valeur", max_length=VALUE_CHARS + 1, blank=True)
+    reason = models.TextField("motif")
+    severity = models.CharField("gravité", max_length=8, choices=Severity.choices, default=Severity.ERROR)
+    cause = models.CharField("cause", max_length=80, blank=True)
+    suggestion = models.CharField("suggestion", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "problème d'import"
+        verbose_name_plural = "problèmes d'import"
+        ordering = ["line", "id"]
+        indexes = [models.Index(fields=["run", "line"], name="importproblem_run_line_idx")]
+
+    def __str__(self):
+        return f"ligne {self.line or '—'} : {self.reason[:80]}"
 
 
 class GeocodeCache(models.Model):

@@ -1,32 +1,53 @@
 """Readers: a file as people make it (CSV in any common encoding and separator, XLSX, ODS, GeoJSON)
-becomes a list of raw rows, each with the line number the user sees in their spreadsheet.
+becomes raw rows, each with the line number the user sees in their spreadsheet.
 
-Readers do not know what the columns mean; header detection lives in `columns.py`.
-XLSX and ODS are read with python-calamine (about 25x faster than openpyxl on 50k rows).
+Readers do not know what the columns mean; header detection lives in `columns.py`. They never hold
+a whole CSV: the first rows are read for the header, the rest streams (`Sheet.rest`) into the
+pipeline. A line that cannot be read (NUL byte, undecodable bytes, a cell over the size limit) is
+one rejected row with its line number, never a rejected file. XLSX and ODS are read with
+python-calamine (about 25x faster than openpyxl on 50k rows) after `limits.check_file` has made
+sure their declared and real sizes are sane.
 """
 
+import codecs
 import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from charset_normalizer import from_bytes
 
+from .limits import FileRefused, Limits, check_file, column_letters
+from .report import ERROR, WARNING, Problem
+
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 GEOJSON_SUFFIXES = {".geojson", ".json"}
 SNIFF_BYTES = 64 * 1024
+# Rows read before the pipeline starts: the header search (columns.HEADER_SCAN_ROWS) and the sample
+# of values columns.py reads to choose between two candidate columns (5,000 rows); a few MB at most.
+HEAD_ROWS = 5_100
+# What maps/exports/rows.py prefixes with "'" (formula injection guard), undone on the way back in.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class UnreadableFile(Exception):
     """The file cannot be read at all (exit status 2): the message says why, for a person."""
 
 
+__all__ = ["FileRefused", "Limits", "Sheet", "UnreadableFile", "cell_text", "read_file"]
+
+
 @dataclass
 class Sheet:
-    """Raw cells of one table. `lines[i]` is the spreadsheet line number of `rows[i]` (1-based)."""
+    """Raw cells of one table. `lines[i]` is the spreadsheet line number of `rows[i]` (1-based) and
+    `problems[i]` what went wrong reading it (a row with an error there is rejected as it stands).
+
+    `rows` holds what has been read; `rest` yields the following rows as (line, cells, problems)
+    when the reader streams (CSV, XLSX, ODS). `read_file(..., stream=False)` reads everything."""
 
     rows: list[list]
     lines: list[int]
@@ -34,6 +55,26 @@ class Sheet:
     encoding: str = ""
     delimiter: str = ""
     geometries: list = field(default_factory=list)  # GeoJSON only: (lon, lat) or None per row
+    problems: dict = field(default_factory=dict)  # index in rows -> tuple of Problem
+    rest: Iterator | None = None
+
+    def buffer(self, count: int | None = None) -> None:
+        """Move up to `count` more rows (all when None) from `rest` into `rows`."""
+        if self.rest is None:
+            return
+        for line, cells, problems in self.rest:
+            if problems:
+                self.problems[len(self.rows)] = problems
+            self.rows.append(cells)
+            self.lines.append(line)
+            if count is not None and len(self.rows) >= count:
+                return
+        self.rest = None
+
+    def close(self) -> None:
+        if self.rest is not None and hasattr(self.rest, "close"):
+            self.rest.close()
+        self.rest = None
 
 
 def cell_text(value) -> str:
@@ -53,23 +94,27 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Text and encoding name: UTF-8 (with or without BOM) first, then what charset-normalizer
-    finds, with Windows-1252 as the answer for the old-Excel case it cannot tell from Latin-1."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(data[:SNIFF_BYTES]).best()
+def _legacy_encoding(head: bytes) -> str:
+    """The one-byte encoding of a file that is not UTF-8: what charset-normalizer finds, with
+    Windows-1252 as the answer for the old-Excel case it cannot tell from Latin-1."""
+    best = from_bytes(head).best()
     encoding = (best.encoding if best else "cp1252").lower()
-    if encoding in {"latin_1", "iso8859_1", "iso-8859-1", "ascii", "cp1250", "iso8859_15", "mac_roman"}:
+    if encoding in {"latin_1", "iso8859_1", "iso-8859-1", "ascii", "cp1250", "iso8859_15", "mac_roman", "utf_8"}:
         encoding = "cp1252"  # a French spreadsheet export; cp1252 is a superset of Latin-1's printable part
     try:
-        return data.decode(encoding), encoding
-    except (UnicodeDecodeError, LookupError):
-        return data.decode("cp1252", errors="replace"), "cp1252"
+        codecs.lookup(encoding)
+    except LookupError:
+        encoding = "cp1252"
+    return encoding
+
+
+def _base_encoding(head: bytes) -> str:
+    """UTF-8 when the first 64 KB are UTF-8 (a character cut at the end of the sample is fine)."""
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return _legacy_encoding(head)
 
 
 def detect_delimiter(text: str) -> str:
@@ -89,51 +134,172 @@ def detect_delimiter(text: str) -> str:
     return best
 
 
-def read_csv(path: Path) -> Sheet:
-    data = path.read_bytes()
-    if not data.strip():
+class _Lines:
+    """Physical lines of a CSV decoded one by one, so one odd line never spoils the file: UTF-8 first,
+    then the file's one-byte encoding. Problems are kept by physical line number until the record
+    that holds them asks for them."""
+
+    def __init__(self, stream, base: str):
+        self.stream, self.base, self.number = stream, base, 0
+        self.legacy = base if base not in ("utf-8", "utf-8-sig") else "cp1252"
+        self.problems: dict[int, list[tuple]] = {}
+
+    def _note(self, *problem) -> None:
+        self.problems.setdefault(self.number, []).append(problem)
+
+    def __iter__(self):
+        for raw in self.stream:
+            self.number += 1
+            if b"\x00" in raw:
+                self._note("", "la ligne contient un caractère nul (octet 0x00) : ligne ignorée", ERROR,
+                           "caractere-nul")
+                raw = raw.replace(b"\x00", b"")
+            try:
+                text = raw.decode("utf-8")
+                if self.base not in ("utf-8", "utf-8-sig") and not raw.isascii():
+                    self._note(text[:60], f"encodage mixte : ligne en UTF-8 dans un fichier en {self.base}, "
+                                          "lue en UTF-8", WARNING, "encodage-mixte")
+            except UnicodeDecodeError:
+                try:
+                    text = raw.decode(self.legacy)
+                except UnicodeDecodeError as e:
+                    self._note(raw[max(e.start - 20, 0):e.end + 20].decode(self.legacy, errors="replace"),
+                               f"octets illisibles (ni UTF-8 ni {self.legacy}) : ligne ignorée", ERROR,
+                               "octets-illisibles")
+                    text = raw.decode(self.legacy, errors="replace")
+                else:
+                    if self.base in ("utf-8", "utf-8-sig"):
+                        self._note(text[:60], f"encodage mixte : ligne lue en {self.legacy} (Windows) dans un "
+                                              "fichier UTF-8 ; vérifiez ses accents", WARNING, "encodage-mixte")
+            yield text
+
+    def take(self, first: int, last: int, line: int) -> tuple:
+        """The problems of physical lines first..last, filed under the record's line."""
+        if not self.problems:
+            return ()
+        found = []
+        for n in range(first, last + 1):
+            for value, reason, severity, cause in self.problems.pop(n, ()):
+                found.append(Problem(line, "", value, reason, severity, cause))
+        return tuple(found)
+
+
+def read_csv(path: Path, *, limits: Limits | None = None) -> Sheet:
+    """Stream a CSV: the first rows are read (header detection), the rest comes from `Sheet.rest`
+    as it is consumed, so memory does not grow with the file."""
+    limits = limits or Limits.from_settings()
+    stream = open(path, "rb")  # noqa: SIM115 -- closed by the row generator when it is done
+    head = stream.read(SNIFF_BYTES)
+    if not head.strip():
+        stream.close()
         raise UnreadableFile(f"{path.name} : fichier vide")
-    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    utf16 = head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if not utf16 and head.count(b"\x00") > max(len(head) // 100, 8):
+        stream.close()
         raise UnreadableFile(f"{path.name} : ce n'est pas un fichier texte (CSV) lisible")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text, encoding = data.decode("utf-16"), "utf-16"
+    if utf16:
+        encoding, bom = "utf-16", 0
+        sample = head.decode("utf-16", errors="replace")
+    elif head.startswith(b"\xef\xbb\xbf"):
+        encoding, bom = "utf-8-sig", 3
+        sample = head[3:].decode("utf-8", errors="replace")
     else:
-        text, encoding = decode(data)
-    delimiter = detect_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows, lines = [], []
+        encoding, bom = _base_encoding(head), 0
+        sample = head.decode(encoding, errors="replace")
+    delimiter = detect_delimiter(sample)
+    stream.seek(bom)
+    if utf16:
+        lines = _Lines((), encoding)
+        text_lines = io.TextIOWrapper(stream, encoding="utf-16", errors="replace", newline="")
+    else:
+        lines = _Lines(stream, encoding)
+        text_lines = iter(lines)
+    csv.field_size_limit(limits.max_cell_chars)  # process-wide; a longer cell is a csv.Error, per record
+    records = _records(path, stream, csv.reader(text_lines, delimiter=delimiter), lines, limits)
+    sheet = Sheet(rows=[], lines=[], encoding=encoding, delimiter=delimiter, rest=records)
+    sheet.buffer(HEAD_ROWS)
+    return sheet
+
+
+def _records(path, stream, reader, lines: _Lines, limits: Limits):
+    """(line, cells, problems) per CSV record; a record spanning several physical lines is one
+    spreadsheet row, numbered as the spreadsheet shows it."""
+    line = last = 0
     try:
-        for row in reader:
-            # A record spanning several physical lines is still one spreadsheet row.
-            lines.append(len(lines) + 1)
-            rows.append([c.strip() for c in row])
-    except csv.Error as e:
-        raise UnreadableFile(f"{path.name} : CSV illisible ligne {reader.line_num} ({e})") from None
-    return Sheet(rows=rows, lines=lines, encoding=encoding, delimiter=delimiter)
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                line += 1
+                first, last = last + 1, reader.line_num
+                reason = (f"une cellule dépasse {limits.max_cell_chars:,} caractères".replace(",", " ")
+                          if "field larger" in str(e) else f"ligne CSV illisible ({e})")
+                yield line, [], (*lines.take(first, last, line),
+                                 Problem(line, "", "", reason + " : ligne ignorée", ERROR, "ligne-illisible"))
+                continue
+            line += 1
+            first, last = last + 1, reader.line_num
+            yield line, [guard_off(c.strip()) for c in row], lines.take(first, last, line)
+    finally:
+        stream.close()
 
 
-def read_spreadsheet(path: Path, *, pick=None) -> Sheet:
-    """All sheets are read; `pick(sheet) -> bool` chooses the first one with a recognisable header."""
+def guard_off(text: str) -> str:
+    """Drop the apostrophe our exports put before a cell a spreadsheet would run as a formula
+    (`'=cmd|…`), so an export reads back as the same value."""
+    if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_PREFIXES:
+        return text[1:]
+    return text
+
+
+def read_spreadsheet(path: Path, *, pick=None, limits: Limits | None = None) -> Sheet:
+    """Sheets are opened in order; `pick(sheet) -> bool` chooses the first whose first rows hold a
+    recognisable header. The chosen sheet's other rows stream from `rest`."""
     from python_calamine import CalamineWorkbook
 
+    limits = limits or Limits.from_settings()
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as e:  # calamine raises its own error types for every broken container
         raise UnreadableFile(f"{path.name} : classeur illisible ({e})") from None
-    sheets = []
+    first = None
     for name in workbook.sheet_names:
         try:
             ws = workbook.get_sheet_by_name(name)
-            cells = ws.to_python(skip_empty_area=False)
+            rows = ws.iter_rows()
         except Exception as e:
             raise UnreadableFile(f"{path.name} : feuille « {name} » illisible ({e})") from None
-        sheet = Sheet(rows=[list(r) for r in cells], lines=list(range(1, len(cells) + 1)), name=name)
+        sheet = Sheet(rows=[], lines=[], name=name, rest=_sheet_rows(rows, ws.start[1] if ws.start else 0, limits))
+        sheet.buffer(HEAD_ROWS)
         if pick is None or pick(sheet):
             return sheet
-        sheets.append(sheet)
-    if not sheets:
+        first = first or sheet
+    if first is None:
         raise UnreadableFile(f"{path.name} : le classeur ne contient aucune feuille")
-    return sheets[0]
+    return first
+
+
+def _sheet_rows(rows, skipped_columns: int, limits: Limits):
+    """calamine yields rows from line 1 but columns from the first used one: put the skipped ones
+    back so column letters in messages are the spreadsheet's."""
+    pad = [""] * skipped_columns
+    for index, cells in enumerate(rows):
+        line = index + 1
+        problems = ()
+        for col, value in enumerate(cells):
+            if value.__class__ is str:
+                if len(value) > limits.max_cell_chars:
+                    problems = (Problem(line, column_letters(col + skipped_columns + 1), value[:60] + "…",
+                                        f"cellule de {len(value):,} caractères, au-delà de la limite de "
+                                        f"{limits.max_cell_chars:,} : ligne ignorée".replace(",", " "), ERROR,
+                                        "cellule-trop-longue"),)
+                    cells = []
+                    break
+                if value and value[0] == "'":
+                    cells[col] = guard_off(value)
+        yield line, (pad + cells) if pad and cells else cells, problems
 
 
 def read_geojson(path: Path) -> Sheet:
@@ -172,19 +338,28 @@ def _json_cell(value):
     return value
 
 
-def read_file(path: Path, *, pick=None) -> Sheet:
-    """Dispatch on the suffix (and sniff the content when the suffix says nothing)."""
+def read_file(path: Path, *, pick=None, limits: Limits | None = None, stream: bool = False,
+              check: bool = True) -> Sheet:
+    """Check the limits, then dispatch on the suffix (and sniff the content when the suffix says
+    nothing). With `stream=False` every row is in `rows`; with `stream=True` the caller consumes
+    `rest` (and closes the sheet). `check=False` when the caller has run `limits.check_file`."""
     path = Path(path)
     if not path.is_file():
         raise UnreadableFile(f"{path} : fichier introuvable")
+    limits = limits or Limits.from_settings()
+    if check:
+        check_file(path, limits)
     suffix = path.suffix.lower()
-    if suffix in SPREADSHEET_SUFFIXES:
-        return read_spreadsheet(path, pick=pick)
-    if suffix in GEOJSON_SUFFIXES:
-        return read_geojson(path)
-    head = path.read_bytes()[:8]
-    if head.startswith(b"PK"):
-        return read_spreadsheet(path, pick=pick)
-    if suffix in CSV_SUFFIXES or not suffix:
-        return read_csv(path)
-    raise UnreadableFile(f"{path.name} : format « {suffix} » non pris en charge (CSV, XLSX, ODS, GeoJSON)")
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if suffix in SPREADSHEET_SUFFIXES or (head.startswith(b"PK") and suffix not in GEOJSON_SUFFIXES):
+        sheet = read_spreadsheet(path, pick=pick, limits=limits)
+    elif suffix in GEOJSON_SUFFIXES:
+        sheet = read_geojson(path)
+    elif suffix in CSV_SUFFIXES or not suffix:
+        sheet = read_csv(path, limits=limits)
+    else:
+        raise UnreadableFile(f"{path.name} : format « {suffix} » non pris en charge (CSV, XLSX, ODS, GeoJSON)")
+    if not stream:
+        sheet.buffer()
+    return sheet

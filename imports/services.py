@@ -1,5 +1,9 @@
 """The import pipeline: read -> map columns -> normalise -> validate -> geocode -> upsert (one
 transaction) -> report. `import_file` is the one entry point (command, demo loader, benchmark).
+
+Rows stream from the reader through validation: only the candidates (what will be written) are
+kept, never the file. The run record (`runs.py`) is finished whatever happens, and says what was
+written.
 """
 
 import hashlib
@@ -8,19 +12,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import connection, transaction
-from django.utils import timezone
 
 from dispositifs.themes import ThemeIndex
+from territoires.text import fold
 
-from . import writer
-from .columns import MissingColumns, UnknownProfile, find_header, load_profile, recognise
+from . import datainclusion, runs, writer
+from .columns import MissingColumns, UnknownProfile, field_for, find_header, load_profile, recognise
 from .gazetteer import Gazetteer
 from .geocode import ban_enabled, geocode_candidates
 from .lieux import merge
+from .limits import check_file, column_letters
 from .models import ImportRun
 from .normalise import RowContext, normalise_row
-from .readers import UnreadableFile, cell_text, read_file
-from .report import ERROR, Counts, Problem, Report
+from .points import check_lieux
+from .readers import FileRefused, Limits, UnreadableFile, cell_text, read_file
+from .report import ERROR, WARNING, Counts, Problem, Report
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
 
@@ -38,6 +44,27 @@ class ImportResult:
         return self.counts.summary()
 
 
+@dataclass
+class _State:
+    """What a run has done so far, for the record whatever the outcome."""
+
+    counts: Counts = field(default_factory=Counts)
+    report: Report = field(default_factory=Report)
+    timings: dict = field(default_factory=dict)
+    written: bool = False
+
+
+class _Window:
+    """`normalise_row(index, ctx, sheet)` reads `sheet.rows[index]`: a one-row view of the stream,
+    so streamed rows are never collected."""
+
+    __slots__ = ("rows", "lines")
+
+    def set(self, index: int, line: int, cells: list) -> "_Window":
+        self.rows, self.lines = {index: cells}, {index: line}
+        return self
+
+
 def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -48,47 +75,76 @@ def file_sha256(path: Path) -> str:
 
 def import_file(path, *, source: str, profile: str | None = None, departement: str | None = None,
                 dry_run: bool = False, report_path=None, archive_missing: bool = False, user=None,
-                progress=None) -> ImportResult:
+                progress=None, limits: Limits | None = None) -> ImportResult:
     """Import one file for one source. Every data row ends up created, updated, unchanged or
     rejected; nothing is written when the file cannot be read, on --dry-run, or on any crash.
 
-    `progress(n, total)` is called as rows are processed (a progress bar); exit codes per DESIGN.md §4.
+    `progress(n, total)` is called as rows are processed (`total` is None while a file streams).
+    The run is finished before this returns or raises; an exception carries it as `import_run`.
     """
     path = Path(path)
     departement = (departement or "").upper().zfill(2) if departement else None
-    run = ImportRun.objects.create(
-        source=source, file_name=path.name, sha256=file_sha256(path) if path.is_file() else "",
-        profile=profile or "", departement=departement or "", user=user, dry_run=dry_run,
-        archive_missing=archive_missing)
-    counts, report, timings = Counts(), Report(), {}
+    runs.interrupt_stale()
+    run = runs.start(source=source, file_name=path.name, sha256=file_sha256(path) if path.is_file() else "",
+                     profile=profile or "", departement=departement or "", user=user, dry_run=dry_run,
+                     archive_missing=archive_missing)
+    state = _State()
     try:
-        t0 = time.perf_counter()
-        prof = load_profile(profile)
-        sheet = read_file(path, pick=lambda s: find_header(s.rows, prof) is not None)
-        colmap = recognise(sheet, prof)
-        timings["read"] = time.perf_counter() - t0
-    except (UnreadableFile, MissingColumns, UnknownProfile) as e:
-        _finish(run, counts, report, status=ImportRun.Status.FAILED, message=str(e))
-        return ImportResult(run, counts, report, EXIT_UNREADABLE, message=str(e), timings=timings)
+        return _import(path, run, state, source=source, profile=profile, departement=departement,
+                       dry_run=dry_run, report_path=report_path, archive_missing=archive_missing,
+                       progress=progress, limits=limits or Limits.from_settings())
+    except BaseException as e:
+        interrupted = isinstance(e, KeyboardInterrupt)
+        what = "interrompu" if interrupted else f"échec ({type(e).__name__}: {e})"
+        if state.written:
+            message = f"{what} après l'écriture des données ({state.counts.summary()}) ; rapport incomplet"
+        else:
+            message = f"{what} : rien n'a été écrit"
+            state.counts = Counts(rows=state.counts.rows)
+        runs.finish(run, state.counts, state.report, message=message,
+                    status=ImportRun.Status.INTERRUPTED if interrupted else ImportRun.Status.FAILED)
+        e.import_run = run
+        raise
+    finally:
+        runs.release(run)
 
-    data_rows = [i for i in range(colmap.header_index + 1, len(sheet.rows)) if not _blank(sheet.rows[i])]
-    counts.rows = len(data_rows)
+
+def _import(path, run, state, *, source, profile, departement, dry_run, report_path, archive_missing,
+            progress, limits) -> ImportResult:
+    counts, report, timings = state.counts, state.report, state.timings
+    t0 = time.perf_counter()
     try:
+        prof = load_profile(profile)
+        if path.is_file():
+            check_file(path, limits)  # before any reader, data·inclusion's included
+        sheet = datainclusion.read(path, prof) or read_file(  # data·inclusion shapes first, without profile
+            path, pick=lambda s: find_header(s.rows, prof) is not None, limits=limits, stream=True, check=False)
+    except (UnreadableFile, FileRefused, UnknownProfile) as e:
+        return _failed(run, state, str(e))
+    try:
+        try:
+            colmap = recognise(sheet, prof)
+            _refuse_duplicate_headers(colmap, prof)
+            if departement:
+                from territoires.models import Departement
+                if not Departement.objects.filter(code=departement).exists():
+                    raise UnreadableFile(f"--departement {departement} : département inconnu")
+        except (UnreadableFile, MissingColumns) as e:
+            return _failed(run, state, str(e))
+        timings["read"] = time.perf_counter() - t0
         with transaction.atomic():
             t1 = time.perf_counter()
             with connection.cursor() as cursor:
                 # Two runs for the same source would race on (source, import_key): the second waits.
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"import_dispositifs:{source}"])
-            if departement:
-                from territoires.models import Departement
-                if not Departement.objects.filter(code=departement).exists():
-                    raise UnreadableFile(f"--departement {departement} : département inconnu")
             with writer.phase("gazetteer"):
                 ctx = RowContext(gazetteer=Gazetteer.current(), themes=ThemeIndex(), colmap=colmap,
                                  departement=departement, defaults=prof.defaults if prof else None,
                                  geometries=sheet.geometries)
             with writer.phase("rows"):
-                candidates, present_keys = _validate(sheet, data_rows, ctx, report, counts, progress)
+                candidates, present_keys, unknown = _validate(sheet, colmap, ctx, report, counts, progress)
+            with writer.phase("points"):  # points far from their commune, checked in one batch
+                report.extend(check_lieux(ctx.suspects, label=colmap.label))
             if ban_enabled():
                 with writer.phase("ban"):
                     report.extend(geocode_candidates(candidates, address_label=colmap.label("address")))
@@ -96,9 +152,13 @@ def import_file(path, *, source: str, profile: str | None = None, departement: s
                 for cand in candidates:
                     cand.content_hash = writer.content_hash(cand)
             timings["validate"] = time.perf_counter() - t1
+            if archive_missing and unknown:
+                report.add(None, "", "", f"archivage des absents non appliqué : {unknown} ligne(s) illisible(s) "
+                           "peuvent nommer des actions encore proposées", WARNING, cause="archivage-suspendu")
             t2 = time.perf_counter()
-            result = writer.upsert(candidates, source=source, archive_missing=archive_missing,
+            result = writer.upsert(candidates, source=source, archive_missing=archive_missing and not unknown,
                                    present_keys=present_keys)
+            del candidates
             counts.created, counts.updated, counts.unchanged = result.created, result.updated, result.unchanged
             counts.archived = result.archived
             timings["write"] = time.perf_counter() - t2
@@ -106,23 +166,56 @@ def import_file(path, *, source: str, profile: str | None = None, departement: s
                 transaction.set_rollback(True)
             t3 = time.perf_counter()
         timings["commit"] = time.perf_counter() - t3  # deferred foreign-key checks run here
-    except UnreadableFile as e:
-        _finish(run, Counts(rows=counts.rows), report, status=ImportRun.Status.FAILED, message=str(e))
-        return ImportResult(run, Counts(rows=counts.rows), report, EXIT_UNREADABLE, message=str(e), timings=timings)
-    except KeyboardInterrupt:
-        _finish(run, Counts(rows=counts.rows), report, status=ImportRun.Status.INTERRUPTED,
-                message="interrompu : rien n'a été écrit")
-        raise
-    except Exception as e:
-        _finish(run, Counts(rows=counts.rows), report, status=ImportRun.Status.FAILED,
-                message=f"échec, rien n'a été écrit : {type(e).__name__}: {e}")
-        raise
+    finally:
+        sheet.close()
+    if not dry_run:
+        state.written = True
+        runs.mark_written(run, counts)
     timings["total"] = time.perf_counter() - t0
+    message = ""
     if report_path:
-        report.write_csv(report_path)
+        try:
+            report.write_csv(report_path)
+        except OSError as e:
+            message = f"rapport {report_path} non écrit ({e.strerror or e})"
     status = ImportRun.Status.PARTIAL if counts.rejected else ImportRun.Status.SUCCESS
-    _finish(run, counts, report, status=status, message="")
-    return ImportResult(run, counts, report, EXIT_REJECTED if counts.rejected else EXIT_OK, timings=timings)
+    runs.finish(run, counts, report, status=status, message=message)
+    return ImportResult(run, counts, report, EXIT_REJECTED if counts.rejected else EXIT_OK,
+                        message=run.message, timings=timings)
+
+
+def _failed(run, state, message: str) -> ImportResult:
+    """The file was refused before anything was written: exit 2 and one sentence."""
+    runs.finish(run, state.counts, state.report, status=ImportRun.Status.FAILED, message=message)
+    return ImportResult(run, state.counts, state.report, EXIT_UNREADABLE, message=message, timings=state.timings)
+
+
+def _refuse_duplicate_headers(colmap, profile) -> None:
+    """Two columns with the same recognised header: which one holds the data is a guess, so the
+    file is refused, naming both (columns with unknown headers are not read and may repeat)."""
+    seen: dict[str, int] = {}
+    for idx, header in enumerate(colmap.headers):
+        key = fold(header)
+        if not key or field_for(header, profile) is None:
+            continue
+        if key in seen and {seen[key], idx} <= (colmap.filled or {seen[key], idx}):  # else values win
+            first = seen[key]
+            raise UnreadableFile(
+                f"en-têtes en double : « {colmap.headers[first]} » en colonne {column_letters(first + 1)} "
+                f"({first + 1}e) et « {header} » en colonne {column_letters(idx + 1)} ({idx + 1}e) ; "
+                "renommez ou supprimez l'une des deux")
+        seen[key] = idx
+
+
+def _rows(sheet, colmap):
+    """(index, line, cells, reading problems) of every row after the header: the rows already
+    read, then the stream."""
+    for index in range(colmap.header_index + 1, len(sheet.rows)):
+        yield index, sheet.lines[index], sheet.rows[index], sheet.problems.get(index, ())
+    index = len(sheet.rows)
+    for line, cells, problems in sheet.rest or ():
+        yield index, line, cells, problems
+        index += 1
 
 
 def _blank(row) -> bool:
@@ -133,11 +226,27 @@ def _blank(row) -> bool:
     return True
 
 
-def _validate(sheet, data_rows, ctx, report, counts, progress):
-    candidates, seen, present_keys = [], {}, set()
-    step, done = 1000, 0
-    for i in data_rows:
-        cand, problems = normalise_row(i, ctx, sheet)
+def _validate(sheet, colmap, ctx, report, counts, progress):
+    """Candidates, the import keys present in the file, and how many rejected rows could not be
+    read at all (their dispositif is unknown, so --archive-missing must not run)."""
+    candidates, seen, present_keys, unknown = [], {}, set(), 0
+    step, done, window = 1000, 0, _Window()
+    ext_col = ctx.colmap.fields.get("external_id")
+    for index, line, row, read_problems in _rows(sheet, colmap):
+        if read_problems:
+            report.extend(read_problems)
+            if any(p.severity == ERROR for p in read_problems):
+                counts.rows += 1
+                counts.rejected += 1
+                if ext_col is not None and ext_col < len(row) and cell_text(row[ext_col]):
+                    present_keys.add(writer.external_key(cell_text(row[ext_col])))
+                elif not row:
+                    unknown += 1
+                continue
+        if _blank(row):
+            continue
+        counts.rows += 1
+        cand, problems = normalise_row(index, ctx, window.set(index, line, row))
         report.extend(problems)
         merged = False
         if cand is not None:
@@ -146,7 +255,7 @@ def _validate(sheet, data_rows, ctx, report, counts, progress):
             first = seen.get(cand.import_key)
             if first is not None and cand.fields.get("external_id"):
                 # Same identifiant: one dispositif, this row adds its lieu (or is rejected if it disagrees).
-                problem = merge(first, cand, colmap=ctx.colmap, row=sheet.rows[i])
+                problem = merge(first, cand, colmap=ctx.colmap, row=row)
                 if problem is None:
                     merged = True
                 else:
@@ -163,8 +272,6 @@ def _validate(sheet, data_rows, ctx, report, counts, progress):
             pass  # counted with the dispositif it joined
         elif cand is None:
             counts.rejected += 1
-            ext_col = ctx.colmap.fields.get("external_id")
-            row = sheet.rows[i]
             if ext_col is not None and ext_col < len(row) and cell_text(row[ext_col]):
                 # A rejected row is still in the file: --archive-missing must not archive its dispositif.
                 present_keys.add(writer.external_key(cell_text(row[ext_col])))
@@ -172,20 +279,7 @@ def _validate(sheet, data_rows, ctx, report, counts, progress):
             candidates.append(cand)
         done += 1
         if progress and done % step == 0:
-            progress(step, len(data_rows))
-    if progress and done % step:
-        progress(done % step, len(data_rows))
-    return candidates, present_keys
-
-
-def _finish(run: ImportRun, counts: Counts, report: Report, *, status: str, message: str) -> None:
-    run.status = status
-    run.message = message
-    run.finished_at = timezone.now()
-    run.rows, run.created, run.updated, run.unchanged = counts.rows, counts.created, counts.updated, counts.unchanged
-    run.rejected, run.archived = counts.rejected, counts.archived
-    run.warnings = len(report.warnings)
-    run.report = report.as_json()
-    if message and not run.report and status == ImportRun.Status.FAILED:
-        run.report = [{"line": None, "column": "", "value": "", "reason": message, "severity": ERROR}]
-    run.save()
+            progress(step, None)
+    if progress:
+        progress(done % step, done)
+    return candidates, present_keys, unknown

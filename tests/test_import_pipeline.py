@@ -92,7 +92,7 @@ def test_dry_run_writes_nothing_but_reports(tmp_path):
     assert result.summary() == "created=3 updated=0 unchanged=0 rejected=1"
     assert not Dispositif.objects.filter(source="s").exists() and not Structure.objects.exists()
     run = ImportRun.objects.get()
-    assert run.dry_run and run.rejected == 1 and run.report[0]["line"] == 5
+    assert run.dry_run and run.rejected == 1 and run.problems.first().line == 5
 
 
 def test_crash_mid_run_leaves_the_database_as_it_was(tmp_path, monkeypatch):
@@ -141,8 +141,10 @@ def test_command_output_exit_codes_and_report(tmp_path, capsys):
     assert code == 1 and out[-1] == "created=0 updated=0 unchanged=3 rejected=1"
     with open(report, encoding="utf-8-sig", newline="") as f:
         lines = list(csv.DictReader(f))
-    assert lines == [{"line": "5", "column": "Intitulé", "value": "",
-                      "reason": "intitulé manquant : chaque action doit avoir un intitulé", "severity": "error"}]
+    assert [{k: v for k, v in line.items() if k not in ("cause", "suggestion")} for line in lines] == [
+        {"line": "5", "column": "Intitulé", "value": "",
+         "reason": "intitulé manquant : chaque action doit avoir un intitulé", "severity": "error"}]
+    assert list(lines[0]) == ["line", "column", "value", "reason", "severity", "cause", "suggestion"]
 
 
 def test_unreadable_file_and_missing_columns_exit_2(tmp_path, capsys):
@@ -168,7 +170,7 @@ def test_import_run_recorded(tmp_path, django_user_model):
         "ddets-01", "offre.csv", user, "01", "partial")
     assert (run.rows, run.created, run.updated, run.unchanged, run.rejected) == (4, 3, 0, 0, 1)
     assert len(run.sha256) == 64 and run.finished_at >= run.started_at
-    assert run.report[0]["reason"].startswith("intitulé manquant") and run.summary().endswith("rejected=1")
+    assert run.problems.first().reason.startswith("intitulé manquant") and run.summary().endswith("rejected=1")
 
 
 def test_counts_add_up_on_the_demo_files(capsys):
