@@ -38,7 +38,7 @@ serve:                               ## gunicorn, with the job runner in the bac
 	@echo "==> Annuaire on http://$(HOST):$(PORT)/ (admin: /admin/, API docs: /api/docs/); Ctrl-C to stop"
 	@mkdir -p var; $(MANAGE) procrastinate worker --name annuaire >>var/worker.log 2>&1 & echo $$! >var/worker.pid; \
 	trap '$(MAKE) -s stop-worker' EXIT INT TERM; \
-	.venv/bin/gunicorn annuaire.wsgi --bind $(HOST):$(PORT) --workers 2 --timeout 120 --access-logfile -
+	.venv/bin/gunicorn annuaire.wsgi -c annuaire/gunicorn.conf.py --bind $(HOST):$(PORT) --access-logfile -
 
 worker:                              ## the job runner in the foreground (maps, couverture reports, periodic refresh)
 	@$(MANAGE) procrastinate worker --name annuaire

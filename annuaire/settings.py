@@ -10,6 +10,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from annuaire.secret_key import load_secret_key
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -37,7 +39,9 @@ LOCAL_CLUSTER_URL = "postgis://annuaire@127.0.0.1:{port}/annuaire".format(
 )
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-only-insecure-key-set-DJANGO_SECRET_KEY-in-production")
+# Never in the repository: DJANGO_SECRET_KEY, else generated on first run into var/secret_key (annuaire/secret_key.py).
+SECRET_KEY = load_secret_key(os.environ.get("DJANGO_SECRET_KEY"),
+                             Path(env_str("DJANGO_SECRET_KEY_FILE", str(BASE_DIR / "var" / "secret_key"))))
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
@@ -50,6 +54,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "django.contrib.postgres",
+    "axes",
+    "csp",
     "rest_framework",
     "rest_framework_gis",
     "drf_spectacular",
@@ -68,7 +74,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "annuaire.middleware.ClientAddressMiddleware",
+    "annuaire.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "annuaire.csp.PathPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -80,6 +89,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "annuaire.urls"
@@ -110,6 +120,32 @@ DATABASES = {
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 # Parallel test sessions (several developers on one cluster) each take their own test database.
 DATABASES["default"]["TEST"] = {"NAME": env_str("ANNUAIRE_TEST_DB", "test_annuaire")}
+
+# Database trouble is a fast, honest 503 (annuaire/dbguard.py, annuaire/errors.py). Web processes
+# (annuaire/wsgi.py sets ANNUAIRE_WEB=1) get a server-side statement timeout and a client-side deadline per
+# request, which also holds when PostgreSQL is hung; commands and the job worker may run long.
+WEB_PROCESS = env_bool("ANNUAIRE_WEB", False)
+DB_CONNECT_TIMEOUT = int(env_str("DB_CONNECT_TIMEOUT", "2"))  # seconds; libpq's minimum is 2
+DB_STATEMENT_TIMEOUT = float(env_str("DB_STATEMENT_TIMEOUT", "4" if WEB_PROCESS else "0"))  # seconds, 0 = none
+DB_REQUEST_DEADLINE = float(env_str("DB_REQUEST_DEADLINE", "5" if WEB_PROCESS else "0"))  # seconds, 0 = none
+HEALTH_TIMEOUT = float(env_str("HEALTH_TIMEOUT", "0.9"))  # /healthz answers 503 past it
+
+
+def db_options(options: dict | None = None) -> dict:
+    """libpq options of every connection (replicas too): timeouts and TCP keepalives."""
+    options = dict(options or {})
+    server = options.get("options", "")
+    if DB_STATEMENT_TIMEOUT:
+        server += f" -c statement_timeout={int(DB_STATEMENT_TIMEOUT * 1000)}"
+        server += f" -c idle_in_transaction_session_timeout={int(max(DB_STATEMENT_TIMEOUT, 1) * 6000)}"
+    if server.strip():
+        options["options"] = server.strip()
+    options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
+    options.update(keepalives=1, keepalives_idle=30, keepalives_interval=10, keepalives_count=3)
+    return options
+
+
+DATABASES["default"]["OPTIONS"] = db_options(DATABASES["default"].get("OPTIONS"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -230,3 +266,69 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+
+# --- Production (issue #10): HTTPS behind the proxy, CSP, admin login throttling, API errors. ---
+# Behind N reverse proxies (docker-compose.yml: Caddy, 1) the client is read from X-Forwarded-For
+# (annuaire.middleware.ClientAddressMiddleware), for axes and the rate limits alike.
+PROXY_COUNT = int(env_str("DJANGO_PROXY_COUNT", "0"))
+# Longer query strings get a 400 (JSON under /api/); gunicorn's own request-line limit is 8190 bytes.
+MAX_QUERY_STRING = int(env_str("ANNUAIRE_MAX_QUERY_STRING", "4096"))
+
+HTTPS = env_bool("DJANGO_HTTPS", False)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container's health check speaks plain HTTP
+    SECURE_HSTS_SECONDS = int(env_str("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+_SELF, _NONE = "'self'", "'none'"
+_TILES_ORIGIN = "/".join(TILES_URL.split("/")[:3]) if TILES_URL.startswith("http") else None
+# base.html's one inline <style> (the system font when Marianne is off), allowed by its hash.
+_BASE_STYLE_HASH = "'sha256-u85tie5eYkLK/MZCEC5vziJpUo/csnYJu+VcA1DD6W0='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF],
+        "style-src": [_SELF, _BASE_STYLE_HASH],
+        "img-src": [_SELF, "data:", *([_TILES_ORIGIN] if _TILES_ORIGIN else [])],
+        "font-src": [_SELF],
+        "connect-src": [_SELF],
+        "object-src": [_NONE],
+        "base-uri": [_SELF],
+        "form-action": [_SELF],
+        "frame-ancestors": [_NONE],
+    },
+}
+# Parts of the site that carry code we do not write (annuaire/csp.py): longest prefix wins.
+_FOLIUM_CDNS = ["https://cdn.jsdelivr.net", "https://code.jquery.com", "https://cdnjs.cloudflare.com",
+                "https://netdna.bootstrapcdn.com", "https://unpkg.com"]
+_THIRD_PARTY_UI = {**CONTENT_SECURITY_POLICY["DIRECTIVES"], "style-src": [_SELF, "'unsafe-inline'"]}
+CSP_PATH_POLICIES = {
+    # folium map files: inline set-up scripts and Leaflet from CDNs (until it is served locally).
+    "/cartes/": {**CONTENT_SECURITY_POLICY["DIRECTIVES"],
+                 "script-src": [_SELF, "'unsafe-inline'", *_FOLIUM_CDNS],
+                 "style-src": [_SELF, "'unsafe-inline'", *_FOLIUM_CDNS],
+                 "font-src": [_SELF, "data:", *_FOLIUM_CDNS],
+                 "frame-ancestors": [_SELF]},
+    "/admin/": _THIRD_PARTY_UI,
+    "/api/docs/": _THIRD_PARTY_UI,
+}
+
+# Admin (and every other) login throttled by django-axes: after AXES_FAILURE_LIMIT failures from one
+# client, it is refused, even with the right password, for AXES_COOLOFF_TIME hours (`manage.py axes_reset`).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(env_str("AXES_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = float(env_str("AXES_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", ["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "429.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# French JSON errors under /api/, whatever raised them (annuaire/errors.py).
+REST_FRAMEWORK["EXCEPTION_HANDLER"] = "annuaire.errors.api_exception_handler"
