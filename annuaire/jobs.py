@@ -5,6 +5,7 @@ procrastinate worker` (`make worker`, started by `make demo`) runs them and the 
 This module holds the two ways the rest of the code talks to it.
 """
 
+from django.db import transaction
 from procrastinate import exceptions
 from procrastinate.contrib.django import app
 
@@ -14,7 +15,8 @@ def defer_once(task, *, lock: str, **kwargs) -> bool:
 
     Many requests asking for the same missing map or report make one job, not one each."""
     try:
-        task.configure(queueing_lock=lock).defer(**kwargs)
+        with transaction.atomic():  # a savepoint: the refused insert must not poison a caller's transaction
+            task.configure(queueing_lock=lock).defer(**kwargs)
     except exceptions.AlreadyEnqueued:
         return False
     return True

@@ -1,18 +1,22 @@
-"""Folium (Leaflet) maps: the national choropleth and the map of one département.
+"""Folium (Leaflet) maps: the national choropleth, the map of one département, the gap map.
 
-The pages load Leaflet and its plugins from a CDN (folium's default): fine for files people
-download and open anywhere, but they need the internet to display. Background tiles come from
-settings.TILES_URL and can be turned off (`tiles=None`): the choropleth reads without them.
-Styling, the indicator selector and the legend are a few lines of our own JavaScript
-(`_DensityControl`), so the outlines are embedded once and not once per theme layer.
+No data ever goes through a template (issue #10): folium/branca render their elements as Jinja
+templates, so folium only sets up the map (Leaflet, tiles, frame). Every value shown — names,
+titles, labels, counts, outlines — is put after rendering into one `<script type="application/json"
+id="annuaire-carte">` block (escaped by Django's json_script), which `maps/static/maps/carte.js`
+(embedded, so a downloaded file works on its own) reads and writes into the page with textContent.
+
+Leaflet and the markercluster plugin come from folium's CDNs (`_new_map` and `_Plugins` are the only
+places that load them); background tiles from settings.TILES_URL, which can be turned off.
 """
 
-import json
+from pathlib import Path
 
 import folium
 from django.conf import settings
-from folium.plugins import FastMarkerCluster
-from folium.template import Template
+from django.utils.html import json_script
+from folium.elements import JSCSSMixin
+from folium.plugins import MarkerCluster
 
 from dispositifs.models import Theme
 
@@ -31,106 +35,8 @@ from .style import (
 
 TILES_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
 OUTRE_MER_NOMS = {"971": "Guadeloupe", "972": "Martinique", "973": "Guyane", "974": "La Réunion", "976": "Mayotte"}
-
-
-class _DensityControl(folium.MacroElement):
-    """Restyles one GeoJSON layer from its feature properties: indicator selector, legend, tooltips,
-    title, source line and (France) the overseas départements box."""
-
-    _template = Template("""
-{% macro script(this, kwargs) %}
-(function () {
-  var map = {{ this._parent.get_name() }};
-  var layer = {{ this.layer.get_name() }};
-  var cfg = {{ this.config|tojson }};
-  function esc(s) { return String(s).replace(/[&<>"]/g, function (c) {
-    return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }); }
-  function value(p, key) {
-    if (key.indexOf("t:") === 0) { return (p.t || {})[key.slice(2)] || 0; }
-    return p[key];
-  }
-  function cls(v, breaks) {
-    if (v === null || v === undefined) { return -1; }
-    for (var i = 0; i < breaks.length; i++) { if (v < breaks[i]) { return i; } }
-    return breaks.length;
-  }
-  function fmt(v) { return (v === null || v === undefined) ? "–" : String(v).replace(".", ","); }
-  function tip(p, ind) {
-    var lines = ["<b>" + esc(p.nom) + "</b> (" + esc(p.code) + ")"];
-    for (var i = 0; i < cfg.tooltip.length; i++) {
-      lines.push(esc(cfg.tooltip[i][1]) + " : " + fmt(p[cfg.tooltip[i][0]]));
-    }
-    if (ind.key.indexOf("t:") === 0) { lines.push(esc(ind.label) + " : " + fmt(value(p, ind.key))); }
-    return lines.join("<br>");
-  }
-  var legend = L.control({position: "bottomright"});
-  legend.onAdd = function () { this._div = L.DomUtil.create("div", "annuaire-legend"); return this._div; };
-  legend.addTo(map);
-  function restyle(ind) {
-    layer.eachLayer(function (l) {
-      var c = cls(value(l.feature.properties, ind.key), ind.breaks);
-      l.setStyle({fillColor: c < 0 ? cfg.nodata : cfg.palette[c], fillOpacity: 0.85, color: "#555",
-                  weight: 0.6});
-      if (l.getTooltip()) { l.setTooltipContent(tip(l.feature.properties, ind)); }
-      else { l.bindTooltip(tip(l.feature.properties, ind), {sticky: true}); }
-    });
-    var html = "<b>" + esc(ind.legend) + "</b>";
-    for (var i = 0; i < ind.labels.length; i++) {
-      html += '<div><i style="background:' + cfg.palette[i] + '"></i>' + esc(ind.labels[i]) + "</div>";
-    }
-    legend._div.innerHTML = html + '<div class="annuaire-source">' + esc(cfg.source) + "</div>";
-  }
-  var title = L.control({position: "topright"});
-  title.onAdd = function () {
-    var div = L.DomUtil.create("div", "annuaire-title");
-    var html = "<b>" + esc(cfg.title) + "</b>";
-    if (cfg.indicators.length > 1) {
-      html += '<br><label>Indicateur <select aria-label="Indicateur">';
-      for (var i = 0; i < cfg.indicators.length; i++) {
-        html += '<option value="' + i + '">' + esc(cfg.indicators[i].label) + "</option>";
-      }
-      html += "</select></label>";
-    }
-    div.innerHTML = html;
-    L.DomEvent.disableClickPropagation(div);
-    var select = div.querySelector("select");
-    if (select) { select.addEventListener("change", function () { restyle(cfg.indicators[+select.value]); }); }
-    return div;
-  };
-  title.addTo(map);
-  if (cfg.insets && cfg.insets.length) {
-    var box = L.control({position: "bottomleft"});
-    box.onAdd = function () {
-      var div = L.DomUtil.create("div", "annuaire-insets");
-      var html = "<b>Outre-mer</b> (hors du cadre : cliquer pour y aller)";
-      for (var i = 0; i < cfg.insets.length; i++) {
-        html += '<div><a href="#" data-i="' + i + '">' + esc(cfg.insets[i].nom) + "</a> : " +
-                fmt(cfg.insets[i].actions) + " actions</div>";
-      }
-      html += '<div><a href="#" data-i="home">France métropolitaine</a></div>';
-      div.innerHTML = html;
-      L.DomEvent.disableClickPropagation(div);
-      div.addEventListener("click", function (e) {
-        var i = e.target.getAttribute("data-i");
-        if (i === null) { return; }
-        e.preventDefault();
-        map.fitBounds(i === "home" ? cfg.home : cfg.insets[+i].bounds);
-      });
-      return div;
-    };
-    box.addTo(map);
-  }
-  restyle(cfg.indicators[0]);
-})();
-{% endmacro %}
-""")
-
-    def __init__(self, layer, config: dict):
-        super().__init__()
-        self._name = "DensityControl"
-        self.layer = layer
-        self.config = config
-
+SCRIPT = Path(__file__).resolve().parent / "static" / "maps" / "carte.js"
+DATA_ID = "annuaire-carte"
 
 _CSS = """<style>
 .annuaire-legend, .annuaire-title, .annuaire-insets, .annuaire-panel {background: rgba(255,255,255,.92);
@@ -142,13 +48,31 @@ _CSS = """<style>
 </style>"""
 
 
+class _Plugins(JSCSSMixin, folium.MacroElement):
+    """Loads the markercluster plugin (folium's own CDN links); renders nothing else."""
+
+    default_js = MarkerCluster.default_js
+    default_css = MarkerCluster.default_css
+
+
 def _new_map(*, location, zoom, tiles: bool):
     url = getattr(settings, "TILES_URL", "") if tiles else ""
     m = folium.Map(location=location, zoom_start=zoom, tiles=None, prefer_canvas=True, control_scale=True)
     if url:
         folium.TileLayer(url, attr=TILES_ATTRIBUTION, name="Fond de carte", opacity=0.6).add_to(m)
-    m.get_root().header.add_child(folium.Element(_CSS))
+    _Plugins().add_to(m)
     return m
+
+
+def _page(m, data: dict) -> str:
+    """The map page: folium's set-up, then the data block and the script that draws it (appended to
+    the rendered text, so no template engine ever reads them)."""
+    page = m.get_root().render()
+    data = {"map": m.get_name(), **data}
+    tail = f"{json_script(data, DATA_ID)}\n<script>\n{SCRIPT.read_text(encoding='utf-8')}</script>\n"
+    head, sep, rest = page.rpartition("</html>")
+    page = head + tail + sep + rest if sep else page + tail
+    return page.replace("</head>", _CSS + "\n</head>", 1)
 
 
 def _theme_labels() -> dict[str, str]:
@@ -189,19 +113,16 @@ def france_density_html(*, theme: str | None = None, tiles: bool = True, source:
     home = [[41.3, -5.2], [51.1, 9.6]]
     m = _new_map(location=[46.6, 2.4], zoom=6, tiles=tiles)
     m.fit_bounds(home)
-    layer = folium.GeoJson({"type": "FeatureCollection", "features": features}, name="Départements",
-                           smooth_factor=1.0, zoom_on_click=False)
-    layer.add_to(m)
     title = "Nombre d'actions locales recensées par département"
     if theme:
         title += f" — {dict(Theme.objects.values_list('slug', 'label')).get(theme, theme)}"
-    _DensityControl(layer, {
+    return _page(m, {
         "title": title, "indicators": indicators, "palette": PALETTE, "nodata": NO_DATA, "source": source,
+        "polygons": {"type": "FeatureCollection", "features": features}, "polygonsName": "Départements",
         "tooltip": [["actions", "Actions locales"], ["pour_100000", "Pour 100 000 hab."],
                     ["population", "Population"]],
         "insets": insets, "home": home,
-    }).add_to(m)
-    return m.get_root().render(), rows
+    }), rows
 
 
 def _bounds(geom: dict) -> list[list[float]]:
@@ -217,18 +138,6 @@ def _bounds(geom: dict) -> list[list[float]]:
 
     walk(geom["coordinates"])
     return [[min(ys), min(xs)], [max(ys), max(xs)]]
-
-
-# folium writes `var callback = <this>;`: an expression, not a declaration.
-_MARKER_CALLBACK = """function (row) {
-  var icon = L.divIcon({className: "", iconSize: [12, 12],
-                        html: '<div class="annuaire-dot" style="background:' + row[2] + '"></div>'});
-  var marker = L.marker(new L.LatLng(row[0], row[1]), {icon: icon});
-  var title = String(row[4]).replace(/[&<>"]/g, function (c) {
-    return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; });
-  marker.bindPopup('<a href="/dispositifs/' + row[3] + '/" target="_blank">' + title + "</a>");
-  return marker;
-}"""
 
 
 def departement_html(code: str, *, theme: str | None = None, tiles: bool = True, source: str):
@@ -251,14 +160,9 @@ def departement_html(code: str, *, theme: str | None = None, tiles: bool = True,
     m = _new_map(location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2], zoom=9,
                  tiles=tiles)
     m.fit_bounds(bounds)
-    layer = folium.GeoJson({"type": "FeatureCollection", "features": features}, name="Communes",
-                           zoom_on_click=False)
-    layer.add_to(m)
-    folium.GeoJson(outline, name="Contour du département", interactive=False,
-                   style_function=lambda _f: {"fill": False, "color": "#000091", "weight": 3}).add_to(m)
-    FastMarkerCluster(data, callback=_MARKER_CALLBACK, name=f"Lieux ({len(data)})",
-                      options={"chunkedLoading": True, "maxClusterRadius": 50}).add_to(m)
-    _DensityControl(layer, {
+    total, actions = geometry.coverage_actions(code, theme=theme, limit=100)
+    present = {row[2] for row in lieux}
+    return _page(m, {
         "title": f"{dep.nom} ({dep.code}) — actions locales par commune", "palette": PALETTE, "nodata": NO_DATA,
         "indicators": [{"key": "sur_place", "label": "Actions sur place", "breaks": COMMUNE_BREAKS,
                         "labels": class_labels(COMMUNE_BREAKS, counts=True),
@@ -268,33 +172,13 @@ def departement_html(code: str, *, theme: str | None = None, tiles: bool = True,
         "tooltip": [["sur_place", "Actions sur place"], ["actions", "Actions accessibles"], ["lieux", "Lieux"],
                     ["population", "Population"]],
         "source": source, "insets": [],
-    }).add_to(m)
-    _coverage_panel(m, code, theme=theme, density=density, labels=labels, colours=colours,
-                    present={row[2] for row in lieux})
-    folium.LayerControl(collapsed=True).add_to(m)
-    return m.get_root().render(), density
-
-
-def _coverage_panel(m, code, *, theme, density, labels, colours, present):
-    from django.utils.html import escape
-
-    total, actions = geometry.coverage_actions(code, theme=theme, limit=100)
-    items = "".join(f'<li><a href="/dispositifs/{pk}/" target="_blank">{escape(title)}</a> ({escape(level)})</li>'
-                    for pk, title, level in actions)
-    more = f"<p>… et {total - len(actions)} autres.</p>" if total > len(actions) else ""
-    keys = "".join(f'<div><i style="background:{colours[s]}"></i>{escape(labels[s])}</div>'
-                   for s in labels if s in present)
-    html = (f'<details class="annuaire-panel"><summary>{total} actions couvrent tout le département</summary>'
-            f"<ul>{items}</ul>{more}</details>"
-            f'<details class="annuaire-panel annuaire-legend"><summary>Couleur des lieux (thème)</summary>{keys}'
-            f"</details>")
-    panel = folium.MacroElement()
-    panel._template = Template(
-        "{% macro script(this, kwargs) %}(function () { var c = L.control({position: 'topleft'});"
-        " c.onAdd = function () { var d = L.DomUtil.create('div'); d.innerHTML = " + json.dumps(html) + ";"
-        " L.DomEvent.disableClickPropagation(d); return d; };"
-        " c.addTo(" + m.get_name() + "); })();{% endmacro %}")
-    panel.add_to(m)
+        "polygons": {"type": "FeatureCollection", "features": features}, "polygonsName": "Communes",
+        "outline": outline, "outlineName": "Contour du département",
+        "lieux": data, "lieuxName": f"Lieux ({len(data)})",
+        "couverture": {"total": total, "actions": [{"id": pk, "t": title, "niveau": level}
+                                                   for pk, title, level in actions],
+                       "keys": [{"colour": colours[s], "label": labels[s]} for s in labels if s in present]},
+    }), density
 
 
 def gap_html(report, *, tiles: bool = True, source: str) -> str:
@@ -304,28 +188,23 @@ def gap_html(report, *, tiles: bool = True, source: str) -> str:
 
     layer_data = gap_geojson(report)
     m = _new_map(location=[46.6, 2.4], zoom=6, tiles=tiles)
-    bounds = None
+    outline = None
     if report.departement:
         outline, bounds = geometry.departement_outline(report.departement)
-        folium.GeoJson(outline, name="Contour du département", interactive=False,
-                       style_function=lambda _f: {"fill": False, "color": "#000091", "weight": 3}).add_to(m)
-    if bounds:
-        m.fit_bounds(bounds)
+        if bounds:
+            m.fit_bounds(bounds)
     breaks = [500, 2000, 5000, 20000, 50000, 100000, 200000]
     features = [f for f in layer_data["features"] if f["geometry"]]
-    layer = folium.GeoJson({"type": "FeatureCollection", "features": features},
-                           name=f"Communes à plus de {report.km:g} km", zoom_on_click=False)
-    layer.add_to(m)
     lieux = geometry.theme_lieux(report.theme, departement=report.departement)
-    FastMarkerCluster([[lat, lon, "#000091", pk, (title or "")[:80]] for lat, lon, pk, title in lieux],
-                      callback=_MARKER_CALLBACK, name=f"Lieux « {report.theme_label} »",
-                      options={"chunkedLoading": True}).add_to(m)
     reds = ["#fff5f0", "#fee0d2", "#fcbba1", "#fc9272", "#fb6a4a", "#ef3b2c", "#cb181d", "#99000d"]
-    _DensityControl(layer, {
+    return _page(m, {
         "title": report.summary(), "palette": reds, "nodata": NO_DATA, "source": source, "insets": [],
         "indicators": [{"key": "population", "label": "Population", "breaks": breaks,
                         "labels": class_labels(breaks), "legend": "Habitants des communes hors de portée"}],
         "tooltip": [["population", "Population"], ["distance_km", "Lieu le plus proche (km)"]],
-    }).add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
-    return m.get_root().render()
+        "polygons": {"type": "FeatureCollection", "features": features},
+        "polygonsName": f"Communes à plus de {report.km:g} km",
+        "outline": outline, "outlineName": "Contour du département",
+        "lieux": [[lat, lon, "#000091", pk, (title or "")[:80]] for lat, lon, pk, title in lieux],
+        "lieuxName": f"Lieux « {report.theme_label} »",
+    })

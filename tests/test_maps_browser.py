@@ -61,9 +61,8 @@ def fills(page):
     """Fill colour -> number of features, read from the Leaflet layers (the maps draw on a canvas)."""
     return page.evaluate("""() => {
         const out = {};
-        Object.keys(window).filter(k => k.startsWith('geo_json_')).forEach(k => {
-            if (window[k] && window[k].eachLayer) window[k].eachLayer(l => { const f = l.options.fillColor;
-                                       if (f && l.options.fill !== false) out[f] = (out[f] || 0) + 1; }); });
+        window.annuaireCarte.polygons.eachLayer(l => { const f = l.options.fillColor;
+                                                      if (f) out[f] = (out[f] || 0) + 1; });
         return out; }""")
 
 

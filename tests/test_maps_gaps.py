@@ -89,8 +89,14 @@ def test_command_prints_summary_last_and_writes_csv_geojson_map(case, tmp_path):
         call_command("rapport_couverture", "--theme", "cuisine", stdout=io.StringIO())
 
 
-def test_api_couverture_json_csv_geojson(case, client):
-    data = client.get(f"/api/v1/couverture/?theme={FLE}&departement=35&km=10").json()
+def read(response) -> bytes:
+    assert response.status_code == 200, response.status_code
+    return b"".join(response.streaming_content)
+
+
+def test_api_couverture_json_csv_geojson(case, client, settings, tmp_path):
+    settings.MAPS_DIR = tmp_path
+    data = json.loads(read(client.get(f"/api/v1/couverture/?theme={FLE}&departement=35&km=10")))
     assert data["communes_total"] == 332 and data["km"] == 10
     assert data["communes_hors_portee"] == len(data["results"]) > 100
     assert data["summary"].startswith("Ille-et-Vilaine (35)")
@@ -98,8 +104,8 @@ def test_api_couverture_json_csv_geojson(case, client):
     assert set(first) == {"code", "nom", "departement", "population", "distance_km", "centre"}
     response = client.get(f"/api/v1/couverture/?theme={FLE}&departement=35&format=csv")
     assert response["Content-Type"].startswith("text/csv")
-    assert response.content.decode("utf-8").lstrip("\ufeff").startswith("Code INSEE;Commune")
-    geo = json.loads(client.get(f"/api/v1/couverture/?theme={FLE}&departement=35&format=geojson").content)
+    assert read(response).decode("utf-8").lstrip("\ufeff").startswith("Code INSEE;Commune")
+    geo = json.loads(read(client.get(f"/api/v1/couverture/?theme={FLE}&departement=35&format=geojson")))
     assert geo["type"] == "FeatureCollection" and len(geo["features"]) == data["communes_hors_portee"]
     assert "attribution" in geo["metadata"]
 

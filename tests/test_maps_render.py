@@ -27,16 +27,19 @@ def rendered(tmp_path):
     return out, stdout.getvalue()
 
 
+def map_data(html):
+    """The map's data block: every value the page shows (maps/render_html.py)."""
+    return json.loads(re.search(r'<script id="annuaire-carte" type="application/json">(.*?)</script>', html,
+                                re.S).group(1))
+
+
 def geojson_features(html):
-    """The département/commune features embedded by folium.GeoJson."""
-    features = []
-    for match in re.finditer(r'_add\((\{"features": .*?"type": "FeatureCollection"\})\);', html, re.S):
-        features += json.loads(match.group(1))["features"]
-    return features
+    """The département/commune features drawn by the map's script."""
+    return map_data(html)["polygons"]["features"]
 
 
 def control_config(html):
-    return json.loads(re.search(r"var cfg = (\{.*?\});\n", html, re.S).group(1))
+    return map_data(html)
 
 
 def test_render_maps_writes_the_four_files(rendered):
@@ -75,13 +78,13 @@ def test_departement_html_has_communes_lieux_cluster_contour_and_coverage(render
     communes = {f["properties"]["code"]: f["properties"] for f in features if "sur_place" in f.get("properties", {})}
     assert communes["35238"]["sur_place"] == 2 and communes["35238"]["actions"] == 3
     assert len(communes) > 300
-    assert "markerClusterGroup" in html  # FastMarkerCluster, not one Marker per point
-    assert html.count("L.marker(") == 1  # the callback, once
-    data = json.loads(re.search(r"var data = (\[.*?\]);", html, re.S).group(1))
-    assert sorted(row[4] for row in data) == ["Action A", "Action F"]  # B national and D draft left out
-    assert "Contour du d\\u00e9partement" in html and "Lieux (2)" in html
-    assert "2 actions couvrent tout le d" in html
-    assert "Action C" in html and "(r\\u00e9gion)" in html and "(d\\u00e9partement)" in html
+    assert "markerClusterGroup" in html and "leaflet.markercluster" in html  # clustered, not one Marker each
+    data = map_data(html)
+    assert sorted(row[4] for row in data["lieux"]) == ["Action A", "Action F"]  # B national and D draft left out
+    assert data["outlineName"] == "Contour du département" and data["lieuxName"] == "Lieux (2)"
+    assert data["couverture"]["total"] == 2 and "actions couvrent tout le département" in html
+    assert {(a["t"], a["niveau"]) for a in data["couverture"]["actions"]} == {("Action C", "région"),
+                                                                             ("Action F", "département")}
     assert control_config(html)["indicators"][0]["labels"][:3] == ["0", "1", "2 – 3"]
 
 

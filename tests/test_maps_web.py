@@ -4,6 +4,9 @@ import os
 import time
 
 import pytest
+from django.db import connection
+
+from maps import stored
 
 from .maps_cases import build_small_case
 
@@ -26,32 +29,35 @@ def test_cartes_page_lists_france_departements_and_exports(client, maps_dir):
     assert "CDN" in html
 
 
-def test_map_files_are_rendered_on_demand_then_served_from_disk(client, maps_dir):
+def test_a_missing_map_is_queued_once_and_answered_202_then_served_from_disk(client, maps_dir):
     build_small_case()
+    for _ in range(3):  # a crowd asking for the same missing map makes one job
+        response = client.get("/cartes/departement-35.html")
+        assert response.status_code == 202 and response["Retry-After"] == "5"
+        assert "Carte en préparation" in response.content.decode()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT args->>'name' FROM procrastinate_jobs WHERE task_name = 'maps.render_map'")
+        assert cursor.fetchall() == [("departement-35.html",)]
+    stored.render_map_file("departement-35.html")  # what the job does
     response = client.get("/cartes/departement-35.html")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
-    body = b"".join(response.streaming_content).decode()
-    assert "markerClusterGroup" in body
-    path = maps_dir / "departement-35.html"
-    assert path.exists()
-    mtime = path.stat().st_mtime
-    time.sleep(0.01)
-    client.get("/cartes/departement-35.html")
-    assert path.stat().st_mtime == mtime  # fresh: served, not re-rendered
-    png = client.get("/cartes/france-densite.png")
-    assert png["Content-Type"] == "image/png" and b"".join(png.streaming_content)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "markerClusterGroup" in b"".join(response.streaming_content).decode()
     listing = client.get("/cartes/").content.decode()
-    assert "departement-35.html" in listing and "france-densite.png" in listing
+    assert "departement-35.html" in listing
 
 
-def test_stale_map_is_rendered_again(client, maps_dir, settings):
+def test_a_stale_map_is_served_while_a_fresh_one_is_queued(client, maps_dir, settings):
     settings.MAPS_MAX_AGE = 60
-    client.get("/cartes/france-densite.html")
-    path = maps_dir / "france-densite.html"
+    stored.render_map_file("france-densite.png")
+    path = maps_dir / "france-densite.png"
     old = time.time() - 3600
     os.utime(path, (old, old))
-    client.get("/cartes/france-densite.html")
-    assert path.stat().st_mtime > old + 1000
+    response = client.get("/cartes/france-densite.png")
+    assert response.status_code == 200 and b"".join(response.streaming_content)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert path.stat().st_mtime == old  # not rendered in the request
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM procrastinate_jobs WHERE queueing_lock = 'carte:france-densite.png'")
+        assert cursor.fetchone()[0] == 1
 
 
 @pytest.mark.parametrize("name", ["departement-999.html", "departement-35.pdf", "..%2Fsettings.py",

@@ -1,46 +1,82 @@
 """GET /api/v1/couverture/?theme=SLUG[&departement=CODE][&km=N][&format=json|csv|geojson] — the gap
 analysis: communes whose centre is farther than N km (10 by default) from any lieu of the theme,
-with their population and the summary sentence. A plain Django view because DRF reserves `format`."""
+with their population and the summary sentence. A plain Django view because DRF reserves `format`.
 
-import io
-import json
+Reports are stored files (maps/stored.py), never recomputed per request: a département's report is
+computed on first request when it fits in COMPUTE_BUDGET, otherwise — and always for all of France,
+a 10-20 s analysis — the job runner computes it and the answer is a 202 « en préparation »."""
 
-from django.http import HttpResponse, JsonResponse
+from django.db import OperationalError, connection, transaction
+from django.http import FileResponse
 from django.views.decorators.http import require_GET
 
-from ..gaps import gap_geojson, gap_report, write_gap_csv
-from .common import ATTRIBUTION, ATTRIBUTION_ASCII, BadRequest, check_km, error, generated_at
+from annuaire.jobs import defer_once
+from annuaire.limits import heavy
+from territoires.models import Departement
+
+from .. import stored, tasks
+from .common import ATTRIBUTION_ASCII, BadRequest, check_km, check_theme, error
+
+COMPUTE_BUDGET_MS = 2000
+RETRY_SECONDS = 30
+
+
+def _queue(theme: str, km: float, departement: str | None):
+    defer_once(tasks.compute_couverture, lock=f"couverture:{theme}:{departement or 'france'}:{km:g}",
+               theme=theme, km=km, departement=departement)
+
+
+def _compute_within_budget(theme: str, km: float, departement: str) -> bool:
+    """Compute and store a département's report under a statement timeout; False when too slow."""
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL statement_timeout = {COMPUTE_BUDGET_MS}")
+            stored.compute_couverture(theme=theme, km=km, departement=departement)
+    except OperationalError:  # statement timeout: the job runner takes over
+        return False
+    return True
+
+
+def _preparing(theme: str, km: float, departement: str | None):
+    _queue(theme, km, departement)
+    where = f"du département {departement}" if departement else "de toute la France"
+    response = error(202, f"Le rapport de couverture {where} est en préparation : réessayez dans "
+                          f"{RETRY_SECONDS} secondes.", etat="en_preparation")
+    response["Retry-After"] = str(RETRY_SECONDS)
+    return response
 
 
 @require_GET
+@heavy
 def couverture_view(request):
     theme = request.GET.get("theme", "").strip()
     if not theme:
         return error(400, "Indiquez un thème : ?theme=lecture-ecriture-calcul--maitriser-le-francais "
                           "(un thème parent compte ses sous-thèmes).")
     fmt = request.GET.get("format", "json")
-    if fmt not in {"json", "csv", "geojson"}:
+    if fmt not in stored.COUVERTURE_FORMATS:
         return error(400, f"format inconnu : « {fmt} ». Formats possibles : json, csv, geojson.")
+    departement = (request.GET.get("departement") or "").strip().upper() or None
     try:
+        check_theme(theme)
         km = check_km(request.GET.get("km"), 10.0)
-        report = gap_report(theme=theme, km=km, departement=request.GET.get("departement") or None)
     except BadRequest as exc:
         return error(400, str(exc))
-    except LookupError as exc:
-        message = str(exc)
-        return error(404 if message.startswith("département") else 400, message[0].upper() + message[1:])
+    if departement and not Departement.objects.filter(code=departement).exists():
+        return error(404, f"Département inconnu : « {departement} » (codes INSEE : 35, 2A, 974…)")
+    if not departement and km not in stored.NATIONAL_KM:
+        return error(400, "Pour toute la France, km vaut " + ", ".join(f"{k:g}" for k in stored.NATIONAL_KM)
+                     + " (rapports préparés à l'avance) ; pour une autre distance, indiquez un département "
+                       "(?departement=35).", parametre="km")
+    path = stored.couverture_paths(theme=theme, km=km, departement=departement)[fmt]
+    if not path.exists():
+        if not departement or not _compute_within_budget(theme, km, departement):
+            return _preparing(theme, km, departement)
+    elif not stored.is_fresh(path):
+        _queue(theme, km, departement)  # served as it is meanwhile
+    response = FileResponse(open(path, "rb"), content_type=stored.COUVERTURE_FORMATS[fmt])  # noqa: SIM115
     if fmt == "csv":
-        stream = io.StringIO()
-        stream.write("\ufeff")
-        write_gap_csv(stream, report)
-        response = HttpResponse(stream.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="couverture-{theme}-{report.departement or "france"}-{km:g}km.csv"')
+        response["Content-Disposition"] = f'attachment; filename="{path.name}"'
         response["X-Attribution"] = ATTRIBUTION_ASCII
-        return response
-    if fmt == "geojson":
-        data = gap_geojson(report)
-        data["metadata"].update(attribution=ATTRIBUTION, date=generated_at())
-        return HttpResponse(json.dumps(data, ensure_ascii=False).encode("utf-8"), content_type="application/geo+json")
-    return JsonResponse({"date": generated_at(), "attribution": ATTRIBUTION, **report.as_dict()},
-                        json_dumps_params={"ensure_ascii": False})
+    return response
