@@ -9,7 +9,6 @@ python-calamine (about 25x faster than openpyxl on 50k rows) after `limits.check
 sure their declared and real sizes are sane.
 """
 
-import codecs
 import csv
 import datetime as dt
 import io
@@ -17,8 +16,6 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from charset_normalizer import from_bytes
 
 from .limits import FileRefused, Limits, check_file, column_letters
 from .report import ERROR, WARNING, Problem
@@ -94,27 +91,22 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
-def _legacy_encoding(head: bytes) -> str:
-    """The one-byte encoding of a file that is not UTF-8: what charset-normalizer finds, with
-    Windows-1252 as the answer for the old-Excel case it cannot tell from Latin-1."""
-    best = from_bytes(head).best()
-    encoding = (best.encoding if best else "cp1252").lower()
-    if encoding in {"latin_1", "iso8859_1", "iso-8859-1", "ascii", "cp1250", "iso8859_15", "mac_roman", "utf_8"}:
-        encoding = "cp1252"  # a French spreadsheet export; cp1252 is a superset of Latin-1's printable part
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        encoding = "cp1252"
-    return encoding
+LEGACY = "cp1252"  # what a French spreadsheet saved "CSV (séparateur : point-virgule)" by old Excel is in
 
 
 def _base_encoding(head: bytes) -> str:
-    """UTF-8 when the first 64 KB are UTF-8 (a character cut at the end of the sample is fine)."""
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        return _legacy_encoding(head)
+    """UTF-8 unless most non-ASCII lines of the first 64 KB are not UTF-8 (then Windows-1252): one odd
+    line, even near the top, does not decide for the whole file. A line cut at the end is skipped."""
+    utf8 = legacy = 0
+    for raw in head.split(b"\n")[:-1] if b"\n" in head else [head]:
+        if raw.isascii():
+            continue
+        try:
+            raw.decode("utf-8")
+            utf8 += 1
+        except UnicodeDecodeError:
+            legacy += 1
+    return "utf-8" if utf8 >= legacy else LEGACY
 
 
 def detect_delimiter(text: str) -> str:
@@ -141,7 +133,7 @@ class _Lines:
 
     def __init__(self, stream, base: str):
         self.stream, self.base, self.number = stream, base, 0
-        self.legacy = base if base not in ("utf-8", "utf-8-sig") else "cp1252"
+        self.legacy = LEGACY
         self.problems: dict[int, list[tuple]] = {}
 
     def _note(self, *problem) -> None:
@@ -157,20 +149,20 @@ class _Lines:
             try:
                 text = raw.decode("utf-8")
                 if self.base not in ("utf-8", "utf-8-sig") and not raw.isascii():
-                    self._note(text[:60], f"encodage mixte : ligne en UTF-8 dans un fichier en {self.base}, "
+                    self._note(text[:60], "encodage mixte : ligne en UTF-8 dans un fichier en Windows-1252, "
                                           "lue en UTF-8", WARNING, "encodage-mixte")
             except UnicodeDecodeError:
                 try:
                     text = raw.decode(self.legacy)
                 except UnicodeDecodeError as e:
                     self._note(raw[max(e.start - 20, 0):e.end + 20].decode(self.legacy, errors="replace"),
-                               f"octets illisibles (ni UTF-8 ni {self.legacy}) : ligne ignorée", ERROR,
+                               "octets illisibles (ni UTF-8 ni Windows-1252) : ligne ignorée", ERROR,
                                "octets-illisibles")
                     text = raw.decode(self.legacy, errors="replace")
                 else:
                     if self.base in ("utf-8", "utf-8-sig"):
-                        self._note(text[:60], f"encodage mixte : ligne lue en {self.legacy} (Windows) dans un "
-                                              "fichier UTF-8 ; vérifiez ses accents", WARNING, "encodage-mixte")
+                        self._note(text[:60], "encodage mixte : ligne lue en Windows-1252 dans un fichier "
+                                              "UTF-8 ; vérifiez ses accents", WARNING, "encodage-mixte")
             yield text
 
     def take(self, first: int, last: int, line: int) -> tuple:
