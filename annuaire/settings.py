@@ -256,6 +256,10 @@ HEAVY_RATE = env_str("ANNUAIRE_HEAVY_RATE", "30/m")
 MAPS_DIR = Path(env_str("ANNUAIRE_MAPS_DIR", str(BASE_DIR / "var" / "cartes")))
 # Job runner (procrastinate on PostgreSQL): tasks live in <app>/tasks.py.
 PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "tasks"
+# Tasks outside <app>/tasks.py: the national exports' refresh (maps/exports/tasks.py).
+PROCRASTINATE_IMPORT_PATHS = ["maps.exports.tasks"]
+# National exports, written ahead by the job runner and served as files (maps/exports/stored.py).
+EXPORTS_DIR = Path(env_str("ANNUAIRE_EXPORTS_DIR", str(BASE_DIR / "var" / "exports")))
 
 # Debian 12 ships GDAL 3.6; Annuaire never hands user-supplied spatial reference files to GDAL.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]

@@ -150,7 +150,7 @@ def test_http_export_with_attribution_headers(case, client):
     assert len(csv_rows(body(response).decode("utf-8"))) == 3
     geo = client.get("/api/v1/exports/geojson/?region=53")
     assert geo.status_code == 200 and len(json.loads(body(geo))["features"]) == 3
-    di = client.get("/api/v1/exports/?format=datainclusion&all=1")
+    di = client.get("/api/v1/exports/?format=datainclusion&region=53")
     assert di.status_code == 200
     for record in json.loads(body(di))["services"]:
         Service.model_validate(record)

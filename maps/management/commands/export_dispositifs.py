@@ -5,7 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from maps.exports import FORMATS, ScopeError, export, make_scope, metadata
+from maps.exports import FORMATS, STREAMED, ScopeError, export, make_scope, metadata
 
 
 class Command(BaseCommand):
@@ -29,8 +29,8 @@ class Command(BaseCommand):
         progress = None
         if self.stderr.isatty():
             def progress(n):
-                self.stderr.write(f"\r{n} dispositifs lus ({time.perf_counter() - start:.0f} s)", ending="")
-        if FORMATS[fmt][2]:
+                self.stderr.write(f"\r{n} enregistrements ({time.perf_counter() - start:.0f} s)", ending="")
+        if FORMATS[fmt][2] or fmt in STREAMED:  # XLSX, and the bytes PostgreSQL's COPY writes
             with open(opts["out"], "wb") as stream:
                 n = export(scope, fmt, stream, progress=progress)
         else:

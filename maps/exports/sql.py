@@ -1,0 +1,273 @@
+"""CSV and GeoJSON exports written by PostgreSQL itself: `COPY (SELECT …) TO STDOUT`, read in
+chunks through psycopg 3 (`cursor.copy`), so a national export runs at disk speed with flat memory.
+
+The statement yields the same cells as `rows.py` (which stays the reference, and the path of the
+XLSX and data·inclusion writers; tests/test_exports_sql.py checks both agree cell by cell): the
+importer's headers, labels in French, the coverage as "National" / "Région …" / "Département …" /
+INSEE codes, coordinates left blank for a commune-centre point, and the formula guard (a text cell
+starting with = + - @ tab or CR gets a leading '). Relations are aggregated once per table and
+joined, and a dispositif's cells are computed once, not once per lieu.
+
+Why raw SQL: the ORM cannot express COPY, and the per-row Python of `rows.py` is what held a
+national export to 5,000-12,000 rows/s (docs/ARCHITECTURE.md, "Scaling").
+"""
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+
+from django.db import connection, transaction
+from django.utils import translation
+
+from dispositifs.vocabulaires import Modalite, NiveauFrancais, Public, StatutProtection, TypeStructure
+
+from ..stats import pairs_sql
+from .rows import COLUMNS, FORMULA_PREFIXES
+from .scope import Scope
+
+CHUNK_BYTES = 256 * 1024  # one write / one HTTP chunk (PostgreSQL sends one message per row)
+# The ordered rows of a national export (~60 MB for 200,000 lieux) are sorted in memory, not on disk.
+SORT_MEMORY = "128MB"
+
+# rows.FORMULA_PREFIXES as SQL literals (tab and carriage return as escapes).
+PREFIXES_SQL = "'=', '+', '-', '@', E'\\t', E'\\r'"
+assert FORMULA_PREFIXES == ("=", "+", "-", "@", "\t", "\r"), "keep PREFIXES_SQL in step with rows.py"
+
+
+def _labels() -> dict[str, str]:
+    """Each vocabulary's French labels as JSON, bound as parameters (`_label` in rows.py)."""
+    with translation.override("fr"):
+        return {name: json.dumps({value: str(label) for value, label in vocabulary.choices})
+                for name, vocabulary in (("publics", Public), ("statuts", StatutProtection),
+                                         ("niveaux", NiveauFrancais), ("modalites", Modalite),
+                                         ("kinds", TypeStructure))}
+
+
+def _label(param: str, value: str) -> str:
+    return f"coalesce(%({param})s::jsonb ->> {value}, {value})"
+
+
+def _labels_of(param: str, array: str, sep: str) -> str:
+    """An array column as its labels joined in the array's order (unknown values as they are)."""
+    return (f"(SELECT string_agg({_label(param, 'v')}, '{sep}' ORDER BY i) "
+            f"FROM unnest({array}) WITH ORDINALITY AS a(v, i))")
+
+
+def _date(expression: str) -> str:
+    return f"to_char({expression}, 'DD/MM/YYYY')"
+
+
+def _text(name: str) -> str:
+    return f"((r.{name})::float8::text)"
+
+
+# Each column of COLUMNS: (level, SQL). Level "d" is computed once per dispositif (aliases d0, d1…
+# over d, s, themes and zone), "l" once per row (over l and c; NULL when the dispositif has no lieu).
+# `None` marks the three non-text columns handled per format (ages, coordinates).
+CELLS = {
+    "Identifiant": ("d", "d.external_id"),
+    "Intitulé": ("d", "d.title"),
+    "Structure": ("d", "s.name"),
+    "Type de structure": ("d", f"CASE WHEN s.id IS NOT NULL THEN {_label('kinds', 's.kind')} END"),
+    "SIRET": ("d", "s.siret"),
+    "Thématique": ("d", "themes.codes"),
+    "Résumé": ("d", "d.summary"),
+    "Description": ("d", "d.description"),
+    "Public": ("d", "publics.text"),
+    "Statut de protection": ("d", "statuts.text"),
+    "Âge minimum": ("d", None),
+    "Âge maximum": ("d", None),
+    "Niveau de français": ("d", f"CASE WHEN d.french_level <> '' THEN {_label('niveaux', 'd.french_level')} END"),
+    "Langues": ("d", "array_to_string(d.languages, ', ')"),
+    "Gratuit": ("d", "CASE d.free WHEN true THEN 'Oui' WHEN false THEN 'Non' END"),
+    "Tarif": ("d", "d.price"),
+    "Modalité": ("d", f"CASE WHEN d.modality <> '' THEN {_label('modalites', 'd.modality')} END"),
+    "Inscription": ("d", "d.registration"),
+    "Téléphone": ("d", "d.phone"),
+    "Courriel": ("d", "d.email"),
+    "Site": ("d", "d.website"),
+    "Date de début": ("d", _date("d.start_date")),
+    "Date de fin": ("d", _date("d.end_date")),
+    "Zone d'intervention": ("d", "CASE WHEN d.national THEN 'National' ELSE zone.text END"),
+    "Nom du lieu": ("l", "l.name"),
+    "Adresse": ("l", "l.address"),
+    "Code postal": ("l", "l.postal_code"),
+    "Commune": ("l", "l.commune_nom"),
+    "Code INSEE": ("l", "l.commune_id"),
+    "Latitude": ("l", None),
+    "Longitude": ("l", None),
+    "Précision": ("l", "l.precision"),
+    "Accessibilité": ("l", "l.accessibility"),
+    "Horaires": ("l", "l.opening_hours"),
+    "Source": ("d", "d.source"),
+    "Date de vérification": ("d", _date("d.last_verified")),
+    "Modifié le": ("d", "to_char((d.updated_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD')"),
+}
+assert list(CELLS) == COLUMNS, "one cell per export column, in the same order"
+
+# The scope's dispositif ids; the themes and coverage of those only; one row per dispositif with its
+# cells; then one row per lieu (LEFT JOIN: a dispositif without lieu gives one row).
+STATEMENT = """
+WITH ids AS MATERIALIZED (SELECT d.id FROM dispositifs_dispositif d WHERE {where}),
+themes AS (
+    SELECT dt.dispositif_id, string_agg(dt.theme_id, '; ' ORDER BY dt.theme_id COLLATE "C") AS codes
+      FROM dispositifs_dispositif_themes dt JOIN ids ON ids.id = dt.dispositif_id GROUP BY 1),
+zone AS (
+    SELECT dispositif_id, string_agg(part, '; ' ORDER BY level, code COLLATE "C") AS text FROM (
+        SELECT dr.dispositif_id, 1 AS level, r.code, 'Région ' || r.nom AS part
+          FROM dispositifs_dispositif_regions dr JOIN territoires_region r ON r.code = dr.region_id
+        UNION ALL
+        SELECT dd.dispositif_id, 2, t.code, 'Département ' || t.nom
+          FROM dispositifs_dispositif_departements dd JOIN territoires_departement t ON t.code = dd.departement_id
+        UNION ALL
+        SELECT dc.dispositif_id, 3, dc.commune_id, dc.commune_id FROM dispositifs_dispositif_communes dc
+    ) AS parts WHERE dispositif_id IN (SELECT id FROM ids) GROUP BY 1),
+-- Labels of each distinct list of publics / statuses (a few hundred), not of each dispositif's.
+publics AS (SELECT a, {publics} AS text FROM (SELECT DISTINCT publics AS a FROM dispositifs_dispositif) AS x),
+statuts AS (SELECT a, {statuts} AS text
+              FROM (SELECT DISTINCT protection_statuses AS a FROM dispositifs_dispositif) AS x),
+raw AS MATERIALIZED (
+    SELECT d.id, d.age_min, d.age_max, {dispositif_values}
+      FROM dispositifs_dispositif d JOIN ids ON ids.id = d.id
+      LEFT JOIN dispositifs_structure s ON s.id = d.structure_id
+      LEFT JOIN themes ON themes.dispositif_id = d.id
+      LEFT JOIN zone ON zone.dispositif_id = d.id
+      LEFT JOIN publics ON publics.a = d.publics
+      LEFT JOIN statuts ON statuts.a = d.protection_statuses)
+SELECT {select}
+  -- The lieux in order (narrow rows), then the dispositifs' cells merged in by id: both sides are
+  -- subqueries sorted by id, so the merge keeps the order and the wide rows are never sorted
+  -- (sorting them spilled 170 MB to disk). OFFSET 0 keeps each side from being flattened, so a
+  -- dispositif's cells are computed once, not once per lieu.
+  FROM (SELECT ids.id AS did, l.id, l.name, l.address, l.postal_code, l.commune_id, c.nom AS commune_nom,
+               l.precision, l.accessibility, l.opening_hours,
+               round(ST_X(l.point::geometry)::numeric, 6) AS lon, round(ST_Y(l.point::geometry)::numeric, 6) AS lat,
+               l.precision = 'commune' AND abs(ST_X(l.point::geometry) - ST_X(c.centre)) < 1e-6
+                                       AND abs(ST_Y(l.point::geometry) - ST_Y(c.centre)) < 1e-6 AS at_centre
+          FROM ids LEFT JOIN dispositifs_lieu l ON l.dispositif_id = ids.id
+          LEFT JOIN territoires_commune c ON c.code = l.commune_id
+         ORDER BY ids.id, l.id OFFSET 0) AS l
+  JOIN (SELECT id, age_min, age_max, {dispositif_cells} FROM raw ORDER BY id OFFSET 0) AS r ON r.id = l.did
+ ORDER BY l.did, l.id
+"""
+
+
+def _where(scope: Scope) -> str:
+    """The scope's dispositifs, as scope.dispositifs_in selects them (%(code)s is bound)."""
+    if scope.kind in {"departement", "region"}:
+        return (f"d.status = 'publie' AND NOT d.national "
+                f"AND d.id IN (SELECT dispositif_id FROM ({pairs_sql(scope.kind)}) AS pairs)")
+    return "d.status = 'publie'"
+
+
+def _raw_values() -> str:
+    """The dispositif-level values, computed once per dispositif in `raw` (as x0, x1…)."""
+    return ", ".join(f"{sql} AS x{i}" for i, (level, sql) in enumerate(CELLS.values()) if level == "d" and sql)
+
+
+def _statement(scope: Scope, r_columns: list[str], select: str) -> tuple[str, dict]:
+    """The export statement: `r_columns` are computed once per dispositif from `raw` (whose x{i}
+    may be repeated there at no cost), `select` once per output row."""
+    sql = STATEMENT.format(where=_where(scope), dispositif_values=_raw_values(),
+                           publics=_labels_of("publics", "a", "; "), statuts=_labels_of("statuts", "a", "; "),
+                           dispositif_cells=", ".join(r_columns), select=select)
+    return sql, {**_labels(), "code": scope.code}
+
+
+def _escaped(sql: str) -> str:
+    """rows.escape_formula in SQL; NULL for an empty cell (COPY writes NULL as an empty field)."""
+    return f"(CASE WHEN left({sql}, 1) IN ({PREFIXES_SQL}) THEN '''' || {sql} ELSE NULLIF({sql}, '') END)"
+
+
+def csv_statement(scope: Scope) -> tuple[str, dict]:
+    special = {
+        "Âge minimum": "r.age_min", "Âge maximum": "r.age_max",
+        # Blank for a commune-centre point (rows.lieu_fields); else str(round(x, 6)) as Python writes it.
+        "Latitude": "CASE WHEN NOT l.at_centre THEN l.lat::float8::text END",
+        "Longitude": "CASE WHEN NOT l.at_centre THEN l.lon::float8::text END",
+    }
+    r_columns, values = [], []
+    for i, (name, (level, sql)) in enumerate(CELLS.items()):
+        if sql is None:
+            values.append(special[name])
+        elif level == "d":
+            r_columns.append(f"{_escaped(f'x{i}')} AS d{i}")
+            values.append(f"r.d{i}")
+        else:
+            values.append(_escaped(sql))
+    return _statement(scope, r_columns, ", ".join(values))
+
+
+def _members(pairs: list[tuple[str, str]]) -> str:
+    """JSON object members `"k" : v, …` as text (json_build_object without its braces), so a
+    dispositif's members are built once and joined to each of its lieux' members as text."""
+    args = ", ".join(f"'{name.replace(chr(39), chr(39) * 2)}', {value}" for name, value in pairs)
+    return f"left(substr(json_build_object({args})::text, 2), -1)"
+
+
+def geojson_statement(scope: Scope) -> tuple[str, dict]:
+    """One Feature per row as JSON text, the properties as geojson.py writes them, in COLUMNS order
+    then `id` (not escaped: GeoJSON is not opened by a spreadsheet); a comma before every feature
+    but the first. Runs of dispositif-level members are built once per dispositif in `r`."""
+    special = {"Âge minimum": "coalesce(to_json(age_min), '\"\"'::json)",
+               "Âge maximum": "coalesce(to_json(age_max), '\"\"'::json)", "Latitude": "l.lat", "Longitude": "l.lon"}
+    runs: list[tuple[str, list]] = []  # (level, [(name, value)]) in COLUMNS order
+    for i, (name, (level, sql)) in enumerate(CELLS.items()):
+        value = special[name] if sql is None else (f"coalesce(x{i}, '')" if level == "d" else f"coalesce({sql}, '')")
+        if not runs or runs[-1][0] != level:
+            runs.append((level, []))
+        runs[-1][1].append((name, value))
+    runs[-1][1].append(("id", "id"))  # the last run is the dispositif's (Source, dates)
+    r_columns, parts = [], []
+    for k, (level, pairs) in enumerate(runs):
+        if level == "d":
+            r_columns.append(f"{_members(pairs)} AS j{k}")
+            parts.append(f"r.j{k}")
+        else:
+            parts.append(_members(pairs))
+    properties = " || ', ' || ".join(parts)
+    feature = (f"'{{\"type\": \"Feature\", \"id\": ' || to_json(CASE WHEN l.id IS NULL THEN r.id::text "
+               f"ELSE r.id || '-' || l.id END)::text || ', \"geometry\": ' || "
+               f"CASE WHEN l.id IS NULL THEN 'null' ELSE '{{\"type\": \"Point\", \"coordinates\": [' "
+               f"|| l.lon || ', ' || l.lat || ']}}' END || ', \"properties\": {{' || {properties} || '}}}}'")
+    select = f"CASE WHEN row_number() OVER (ORDER BY l.did, l.id) > 1 THEN ',' ELSE '' END || {feature}"
+    return _statement(scope, r_columns, select)
+
+
+def _copy(sql: str, params: dict, options: str, counter: list) -> Iterator[bytes]:
+    """COPY (sql) TO STDOUT, yielded in CHUNK_BYTES blocks; counter[0] ends as the rows copied."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
+        with cursor.copy(f"COPY ({sql}) TO STDOUT WITH ({options})", params) as copy:
+            buffer = bytearray()
+            for data in copy:
+                buffer += data
+                if len(buffer) >= CHUNK_BYTES:
+                    yield bytes(buffer)
+                    buffer.clear()
+            if buffer:
+                yield bytes(buffer)
+        counter[0] = cursor.rowcount
+
+
+def csv_chunks(scope: Scope, counter: list | None = None) -> Iterator[bytes]:
+    """The CSV export as bytes: UTF-8 with BOM, `;`, the importer's headers, lines ending in LF
+    (COPY cannot write CRLF; every CSV reader, Excel included, reads both)."""
+    header = io.StringIO()
+    csv.writer(header, delimiter=";", lineterminator="\n").writerow(COLUMNS)
+    yield ("\ufeff" + header.getvalue()).encode()
+    sql, params = csv_statement(scope)
+    yield from _copy(sql, params, "FORMAT csv, DELIMITER ';'", counter if counter is not None else [0])
+
+
+def geojson_chunks(scope: Scope, metadata: dict, counter: list | None = None) -> Iterator[bytes]:
+    """The GeoJSON FeatureCollection as bytes, with its top-level `metadata` member."""
+    yield ('{"type": "FeatureCollection", "metadata": ' + json.dumps(metadata, ensure_ascii=False)
+           + ', "features": [\n').encode()
+    sql, params = geojson_statement(scope)
+    # CSV with a quote and a delimiter that JSON text never holds raw (PostgreSQL escapes control
+    # characters in JSON strings): each line is the feature exactly, nothing quoted or doubled.
+    options = "FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01'"
+    yield from _copy(sql, params, options, counter if counter is not None else [0])
+    yield b"]}\n"
