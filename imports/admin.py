@@ -99,9 +99,6 @@ class ImportProblemAdmin(HistoryAdmin):
     list_per_page = 100
     show_full_result_count = False
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # they go with their run
-
 
 @admin.register(GeocodeCache)
 class GeocodeCacheAdmin(ReadOnlyAdmin):
