@@ -20,7 +20,7 @@ def is_published(key: str) -> bool:
 
 def load_secret_key(environ_value: str | None, path: Path) -> str:
     """Return the key to use; refuse a published or empty one (ImproperlyConfigured)."""
-    if environ_value is not None:
+    if environ_value and environ_value.strip():  # empty counts as absent (docker-compose's ${VAR:-})
         key = environ_value.strip()
         origin = "DJANGO_SECRET_KEY"
     else:
