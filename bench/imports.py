@@ -1,5 +1,8 @@
 """Synthetic spreadsheets for `bench_import`: realistic cells (title rows, postal codes as numbers,
-phones in several formats, theme labels and synonyms, zones), deterministic for a given size."""
+phones in several formats, theme labels and synonyms, zones), deterministic for a given size.
+
+`variant` changes only the contact cells (phone, e-mail, free, start date) of every row: the same
+dispositifs with new content, which the importer writes through its bulk update path."""
 
 import csv
 import random
@@ -20,15 +23,17 @@ TITLES = ["Cours de FLE", "Atelier numérique", "Permanence d'accès aux droits"
 PUBLICS = ["Réfugiés", "BPI", "Primo-arrivants", "Femmes", "Jeunes 16-25 ans", "Familles", "Tous publics"]
 
 
-def bench_file(rows: int, *, seed: int = 42) -> Path:
-    """The N-row XLSX under var/bench/ (generated once per size; generation is not timed)."""
+def bench_file(rows: int, *, seed: int = 42, variant: int = 0) -> Path:
+    """The N-row XLSX under var/bench/ (generated once per size and variant; not timed)."""
     from openpyxl import Workbook
 
-    path = Path(settings.BASE_DIR) / "var" / "bench" / f"bench-import-{rows}.xlsx"
+    suffix = f"-v{variant}" if variant else ""
+    path = Path(settings.BASE_DIR) / "var" / "bench" / f"bench-import-{rows}{suffix}.xlsx"
     if path.is_file():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
+    contact = random.Random(seed * 1000 + variant)  # the cells a variant changes
     with open(Path(settings.BASE_DIR) / "fixtures" / "territoires" / "communes.csv", encoding="utf-8") as f:
         communes = list(csv.DictReader(f))
     weights = [max(int(c["population"]), 50) ** 0.8 for c in communes]
@@ -44,16 +49,17 @@ def bench_file(rows: int, *, seed: int = 42) -> Path:
             for c in rng.choices(communes, weights=weights, k=max(rows // 10, 1))]
     for i in range(1, rows + 1):
         structure, c = rng.choice(pool)
-        digits = "0" + str(rng.randrange(1, 6)) + "".join(str(rng.randrange(10)) for _ in range(8))
-        phone = rng.choice([digits, " ".join(digits[j:j + 2] for j in range(0, 10, 2)),
-                            ".".join(digits[j:j + 2] for j in range(0, 10, 2)), digits[1:]])
+        digits = "0" + str(contact.randrange(1, 6)) + "".join(str(contact.randrange(10)) for _ in range(8))
+        phone = contact.choice([digits, " ".join(digits[j:j + 2] for j in range(0, 10, 2)),
+                                ".".join(digits[j:j + 2] for j in range(0, 10, 2)), digits[1:]])
         zone = rng.choice(["", "", "", "Tout le département", c["nom"], "National"])
         ws.append([f"B{i:06d}", f"{rng.choice(TITLES)} {i}", structure,
                    "; ".join(rng.sample(themes, rng.randrange(1, 3))), rng.choice(PUBLICS),
                    rng.choice(["A1", "A2", "B1", ""]), f"{rng.randrange(1, 150)} {rng.choice(STREETS)}",
                    int(c["codes_postaux"].split()[0]), c["nom"], zone, phone,
-                   f"contact{i}@example.org" if rng.random() < 0.6 else "", rng.choice(["Oui", "Non", "Gratuit"]),
-                   f"{rng.randrange(1, 29):02d}/{rng.randrange(1, 13):02d}/2026"])
+                   f"contact{i}-{variant}@example.org" if contact.random() < 0.6 else "",
+                   contact.choice(["Oui", "Non", "Gratuit"]),
+                   f"{contact.randrange(1, 29):02d}/{contact.randrange(1, 13):02d}/2026"])
     tmp = path.with_suffix(".tmp.xlsx")
     wb.save(tmp)
     tmp.rename(path)
