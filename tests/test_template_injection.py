@@ -5,6 +5,7 @@ checked: the payloads appear literally (escaped for HTML), are never evaluated, 
 import html
 import io
 import json
+import os
 
 import pytest
 from django.urls import reverse
@@ -26,15 +27,17 @@ ADDRESS = "1 rue {{ 7*7 }} {% now 'Y' %}"
 
 
 def ssti(marker) -> str:
-    """Reaches `os` from Jinja's globals when a template engine evaluates it: creates `marker`."""
-    return "Permanence {{ cycler.__init__.__globals__.os.popen('touch " + str(marker) + "').read() }}"
+    """Reaches `os` from Jinja's globals when a template engine evaluates it and sets the environment
+    variable `marker` in the process (no quotes: it survives HTML escaping, as an attacker's would)."""
+    return ("Permanence {{ cycler.__init__.__globals__.os.environ.setdefault(dict(" + marker
+            + "=1)|first, dict(oui=1)|first) }}")
 
 
 @pytest.fixture
 def hostile(tmp_path, settings):
     settings.MAPS_DIR = tmp_path / "cartes"
     settings.TILES_URL = ""
-    marker = tmp_path / "pwned"
+    marker = f"ANNUAIRE_PWNED_{tmp_path.name[-8:].replace('-', '_').upper()}"
     # Written with the ORM as an import stores them (the import pipeline is covered by its own tests).
     structure = Structure.objects.create(name=STRUCTURE, kind="association")
     other = Structure.objects.create(name=ssti(marker), kind="association")
@@ -59,7 +62,7 @@ def check_text(text: str, hostile, *, expect=(EVAL,)):
     assert "Cours 49" not in text and "Association 49" not in text and "rue 49" not in text
     for value in expect:
         assert value in text, value
-    assert not hostile["marker"].exists(), "template code from the data ran"
+    assert hostile["marker"] not in os.environ, "template code from the data ran"
 
 
 def body(response) -> str:
@@ -81,11 +84,12 @@ def test_html_maps_carry_the_payloads_as_json_data(client, hostile):
     stored.render_map_file("departement-35.html")  # `{% debug %}` used to make this raise
     stored.render_map_file("france-densite.html")
     page = body(client.get("/cartes/departement-35.html"))
-    data = json.loads(page.split('<script id="annuaire-carte" type="application/json">', 1)[1].split("</script>")[0])
+    before, block = page.split('<script id="annuaire-carte" type="application/json">', 1)
+    data = json.loads(block.split("</script>")[0])
     titles = {row[4] for row in data["lieux"]} | {a["t"] for a in data["couverture"]["actions"]}
     assert {EVAL, DEBUG, hostile["ssti"]} <= titles
     check_text(page, hostile, expect=())
-    assert "{{" not in page.split('id="annuaire-carte">', 1)[0]  # no data outside the JSON block
+    assert "{{" not in before  # the values are only in the data block
     check_text(body(client.get("/cartes/france-densite.html")), hostile, expect=())
 
 
@@ -95,7 +99,7 @@ def test_png_maps_render(client, hostile):
         response = client.get(f"/cartes/{name}")
         assert response.status_code == 200 and response["Content-Type"] == "image/png"
         assert Image.open(io.BytesIO(b"".join(response.streaming_content))).size[0] == 1000
-    assert not hostile["marker"].exists()
+    assert hostile["marker"] not in os.environ
 
 
 def test_exports_keep_the_payloads_literal(client, hostile):

@@ -1,5 +1,5 @@
 /* Annuaire maps: every value shown (names, titles, labels) comes from the JSON block
-   <script type="application/json" id="annuaire-carte"> and reaches the page through textContent,
+   script#annuaire-carte (type application/json) and reaches the page through textContent,
    never as HTML or template text. folium only sets up the Leaflet map (window[data.map]). */
 (function () {
   "use strict";
