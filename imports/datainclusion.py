@@ -252,12 +252,14 @@ def _row(service: dict, structure: dict | None, *, as_structure: bool = False) -
     modes = frozenset(_list(service.get("modes_accueil")))
     description = _text(service, "description", "presentation_detail", "presentation_resume")
     summary = _text(service, "presentation_resume") if _text(service, "presentation_detail") else ""
-    title = _text(service, "nom")
+    title = _text(service, "nom").rstrip(".")  # v1: a name does not end with a period
     if own:  # undo the export's stand-ins for required fields and its summary + description join
         m = re.fullmatch(r"(.{1,2}) \(Dispositif\)", title)
         title = m[1] if m else title
-        if description in {title, f"Dispositif : {title}", f"{title} (Dispositif : {title})"}:
+        if description == f"Dispositif : {title}":
             description = ""
+        short = re.fullmatch(rf"(.{{1,4}}) \(Dispositif : {re.escape(title)}\)", description)
+        description = short[1] if short else description
         if SUMMARY_RULE in description:
             summary, description = description.split(SUMMARY_RULE, 1)
     website = _text(service, "lien_mobilisation", "site_web") if own else \
@@ -265,7 +267,8 @@ def _row(service: dict, structure: dict | None, *, as_structure: bool = False) -
     publics, statuts = _publics(service, own)
     return [
         identifiant(service), title,
-        title if as_structure else _text(s, "nom"), _text(s, "siret") if not as_structure else _text(service, "siret"),
+        title if as_structure else _structure_name(_text(s, "nom"), own),
+        _text(service, "siret") if as_structure else _text(s, "siret"),
         "; ".join(_collapse(_list(service.get("thematiques"))) if own else _list(service.get("thematiques"))),
         summary, description, publics, statuts, _frais(service),
         _text(service, "frais_precisions", "frais_autres"), MODES.get(modes, ""),
@@ -279,6 +282,11 @@ def _row(service: dict, structure: dict | None, *, as_structure: bool = False) -
 
 
 _CHILDREN: dict[str, set[str]] = {}  # category -> sub-themes, read once per file (to_sheet)
+
+
+def _structure_name(name: str, own: bool) -> str:
+    m = re.fullmatch(r"(.{1,2}) \(Structure\)", name) if own else None  # the export's padding to 3 characters
+    return m[1] if m else name
 
 
 def _collapse(slugs: list[str]) -> list[str]:

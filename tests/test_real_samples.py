@@ -112,8 +112,6 @@ def test_datainclusion_v1_template_workbook():
     assert "thématique « logement-hebergement--louer-un-appartement » inconnue" in out
 
 
-@pytest.mark.xfail(strict=True, reason="issue #11 open: ~3% of the lieux lists still come back `updated` "
-                   "(structure matching, lieu precision); see the h4 report")
 def test_datainclusion_export_reimports_unchanged(tmp_path):
     path = SAMPLES / "mednum-data-inclusion.json"
     first, _ = run_import(path, source="di", extra=["--theme", "numerique"])

@@ -49,8 +49,10 @@ class _Context:
             self.region_deps.setdefault(region, []).append(code)
 
 
-def _fit(text: str, *, minimum: int, maximum: int, fallback: str) -> str:
-    text = (text or "").strip().rstrip(".") or fallback
+def _fit(text: str, *, minimum: int, maximum: int, fallback: str, name: bool = True) -> str:
+    """A text the schema accepts: a name (`nom`) must not end with a period; lengths bounded."""
+    text = (text or "").strip()
+    text = (text.rstrip(".") if name else text) or fallback
     if len(text) < minimum:
         text = f"{text} ({fallback})" if fallback not in text else fallback.ljust(minimum, "…")
     return text[:maximum]
@@ -126,11 +128,12 @@ def service_records(d, ctx: _Context, *, today: date, base_url: str = "") -> lis
     if lieux and d.modality != "distance":
         modes.append("se-presenter")
     # v1 has one description: a summary and a description are joined by a rule the importer splits on
-    description = SUMMARY_RULE.join([d.summary, d.description]) if d.summary else (d.description or d.title)
+    description = SUMMARY_RULE.join([d.summary, d.description]) if d.summary else d.description
     common = {
         "source": SOURCE, "structure_id": structure_id(d.structure),
         "nom": _fit(d.title, minimum=3, maximum=150, fallback="Dispositif"),
-        "description": _fit(description, minimum=5, maximum=10000, fallback=f"Dispositif : {d.title}"),
+        "description": _fit(description, minimum=5, maximum=10000, fallback=f"Dispositif : {d.title}",
+                            name=False),
         "lien_source": f"{base_url}{d.get_absolute_url()}" if base_url else None,
         "date_maj": min(d.last_verified or d.updated_at.date(), today),  # read back as last_verified
         "thematiques": _thematiques(d, ctx),
@@ -172,10 +175,9 @@ def validated(model, record: dict) -> dict:
     for _attempt in range(10):
         try:
             dumped = model.model_validate(record).model_dump(mode="json", exclude_none=True)
-            for key, value in dumped.items():  # pydantic adds a "/" to a bare domain: keep the URL as stored
+            for key, value in dumped.items():  # pydantic rewrites URLs ("/" added...): keep them as stored
                 given = record.get(key)
-                if isinstance(value, str) and isinstance(given, str) and value != given \
-                        and value.rstrip("/") == given.rstrip("/"):
+                if isinstance(value, str) and isinstance(given, str):
                     dumped[key] = given
             return dumped
         except ValidationError as exc:
