@@ -30,7 +30,7 @@ class Measure:
 
     def line(self) -> str:
         sign = ">=" if self.higher_is_better else "<="
-        return (f"{self.label:<46} {_number(self.value, self.digits):>12} {self.unit:<7} "
+        return (f"{self.label:<54} {_number(self.value, self.digits):>12} {self.unit:<7} "
                 f"(cible {sign} {_number(self.target, self.digits)}) {'OK' if self.ok else 'NON'}")
 
 

@@ -12,9 +12,9 @@ from django.contrib.gis.geos import Point
 from bench.data import generate
 from dispositifs.models import Dispositif, Lieu, Structure
 from maps.exports import chunks, export, make_scope, metadata
+from maps.exports.copy import CHUNK_BYTES
 from maps.exports.geojson import write_geojson
 from maps.exports.scope import iter_dispositifs
-from maps.exports.sql import CHUNK_BYTES
 from maps.exports.tabular import write_csv
 from territoires.models import Commune, Departement, Region
 
@@ -129,3 +129,19 @@ def test_blocks_are_bounded(dataset):
     blocks = list(chunks(make_scope(all=True), "geojson"))
     assert len(blocks) > 3
     assert max(len(b) for b in blocks) < CHUNK_BYTES + 64 * 1024  # a block ends after the row that filled it
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_export_is_the_serial_export_byte_for_byte():
+    """The national files are split over several connections in one snapshot (copy.py); committed
+    data (transaction=True) so the helper connections see it."""
+    generate(600, 1000, seed=7)
+    awkward_rows()
+    scope = make_scope(all=True)
+    meta = metadata(scope)
+    for fmt in ("csv", "geojson"):
+        serial, parallel = [0], [0]
+        expected = b"".join(chunks(scope, fmt, serial, meta=meta))
+        got = b"".join(chunks(scope, fmt, parallel, meta=meta, parallel=3))
+        assert parallel[0] == serial[0] > 1000
+        assert got == expected

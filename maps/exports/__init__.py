@@ -36,13 +36,14 @@ def filename(scope: Scope, fmt: str) -> str:
     return f"dispositifs-{scope.slug}.{FORMATS[fmt][0]}"
 
 
-def chunks(scope: Scope, fmt: str, counter: list | None = None, *, meta: dict | None = None):
+def chunks(scope: Scope, fmt: str, counter: list | None = None, *, meta: dict | None = None, parallel: int = 1):
     """The CSV or GeoJSON export as an iterator of bytes blocks (COPY); counter[0] ends as the
-    number of rows (CSV) or features (GeoJSON) once the iterator is exhausted."""
+    number of rows (CSV) or features (GeoJSON) once the iterator is exhausted. `parallel` > 1
+    splits it over that many connections (copy.py; serial inside a caller's transaction)."""
     if fmt == "csv":
-        return sql.csv_chunks(scope, counter)
+        return sql.csv_chunks(scope, counter, parallel=parallel)
     if fmt == "geojson":
-        return sql.geojson_chunks(scope, meta or metadata(scope), counter)
+        return sql.geojson_chunks(scope, meta or metadata(scope), counter, parallel=parallel)
     raise ValueError(f"format non diffusé en flux : « {fmt} » ({', '.join(STREAMED)})")
 
 
@@ -75,7 +76,7 @@ def _write_chunks(stream, blocks, counter: list, progress) -> int:
     return counter[0]
 
 
-def export(scope: Scope, fmt: str, stream, *, base_url: str = "", progress=None) -> int:
+def export(scope: Scope, fmt: str, stream, *, base_url: str = "", progress=None, parallel: int = 1) -> int:
     """Write the scope's dispositifs to `stream` (bytes or text for CSV and GeoJSON, text for
     data·inclusion, bytes for XLSX); returns the number of records written (rows, features or
     services). `progress(n)` is called every 5,000 records (dispositifs for XLSX and
@@ -85,7 +86,7 @@ def export(scope: Scope, fmt: str, stream, *, base_url: str = "", progress=None)
     meta = metadata(scope)
     if fmt in STREAMED:
         counter = [0]
-        return _write_chunks(stream, chunks(scope, fmt, counter, meta=meta), counter, progress)
+        return _write_chunks(stream, chunks(scope, fmt, counter, meta=meta, parallel=parallel), counter, progress)
     dispositifs = iter_dispositifs(scope)
     if progress is not None:
         dispositifs = _counted(dispositifs, progress)

@@ -16,19 +16,16 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from itertools import pairwise
 
-from django.db import connection, transaction
 from django.utils import translation
 
 from dispositifs.vocabulaires import Modalite, NiveauFrancais, Public, StatutProtection, TypeStructure
 
 from ..stats import pairs_sql
+from .copy import WHOLE, Part, run_copy
 from .rows import COLUMNS, FORMULA_PREFIXES
 from .scope import Scope
-
-CHUNK_BYTES = 256 * 1024  # one write / one HTTP chunk (PostgreSQL sends one message per row)
-# The ordered rows of a national export (~60 MB for 200,000 lieux) are sorted in memory, not on disk.
-SORT_MEMORY = "128MB"
 
 # rows.FORMULA_PREFIXES as SQL literals (tab and carriage return as escapes).
 PREFIXES_SQL = "'=', '+', '-', '@', E'\\t', E'\\r'"
@@ -153,12 +150,29 @@ SELECT {select}
 """
 
 
-def _where(scope: Scope) -> str:
-    """The scope's dispositifs, as scope.dispositifs_in selects them (%(code)s is bound)."""
+def _where(scope: Scope, part: Part = WHOLE) -> str:
+    """The scope's dispositifs, as scope.dispositifs_in selects them (%(code)s is bound), in the
+    part's id range (%(after)s, %(upto)s)."""
+    where = "d.status = 'publie'"
     if scope.kind in {"departement", "region"}:
-        return (f"d.status = 'publie' AND NOT d.national "
-                f"AND d.id IN (SELECT dispositif_id FROM ({pairs_sql(scope.kind)}) AS pairs)")
-    return "d.status = 'publie'"
+        where += f" AND NOT d.national AND d.id IN (SELECT dispositif_id FROM ({pairs_sql(scope.kind)}) AS pairs)"
+    if part.after is not None:
+        where += " AND d.id > %(after)s"
+    if part.upto is not None:
+        where += " AND d.id <= %(upto)s"
+    return where
+
+
+def ranges(scope: Scope):
+    """A function splitting the scope's ids in n ranges of about the same size (run_copy's `ranges`)."""
+    def split(cursor, n: int) -> list[Part]:
+        cursor.execute(f"SELECT percentile_disc(%(q)s::float8[]) WITHIN GROUP (ORDER BY d.id) "
+                       f"FROM dispositifs_dispositif d WHERE {_where(scope)}",
+                       {"q": [i / n for i in range(1, n)], "code": scope.code})
+        bounds = [None, *sorted(set(b for b in cursor.fetchone()[0] or [] if b is not None)), None]
+        return [Part(after=a, upto=b, first=i == 0) for i, (a, b) in enumerate(pairwise(bounds))]
+
+    return split
 
 
 def _raw_values() -> str:
@@ -166,13 +180,13 @@ def _raw_values() -> str:
     return ", ".join(f"{sql} AS x{i}" for i, (level, sql) in enumerate(CELLS.values()) if level == "d" and sql)
 
 
-def _statement(scope: Scope, r_columns: list[str], select: str) -> tuple[str, dict]:
+def _statement(scope: Scope, part: Part, r_columns: list[str], select: str) -> tuple[str, dict]:
     """The export statement: `r_columns` are computed once per dispositif from `raw` (whose x{i}
     may be repeated there at no cost), `select` once per output row."""
-    sql = STATEMENT.format(where=_where(scope), dispositif_values=_raw_values(),
+    sql = STATEMENT.format(where=_where(scope, part), dispositif_values=_raw_values(),
                            publics=_labels_of("publics", "a", "; "), statuts=_labels_of("statuts", "a", "; "),
                            dispositif_cells=", ".join(r_columns), select=select)
-    return sql, {**_labels(), "code": scope.code}
+    return sql, {**_labels(), "code": scope.code, "after": part.after, "upto": part.upto}
 
 
 def _escaped(sql: str) -> str:
@@ -180,7 +194,7 @@ def _escaped(sql: str) -> str:
     return f"(CASE WHEN left({sql}, 1) IN ({PREFIXES_SQL}) THEN '''' || {sql} ELSE NULLIF({sql}, '') END)"
 
 
-def csv_statement(scope: Scope) -> tuple[str, dict]:
+def csv_statement(scope: Scope, part: Part = WHOLE) -> tuple[str, dict]:
     special = {
         "Âge minimum": "r.age_min", "Âge maximum": "r.age_max",
         # Blank for a commune-centre point (rows.lieu_fields); else str(round(x, 6)) as Python writes it.
@@ -196,7 +210,7 @@ def csv_statement(scope: Scope) -> tuple[str, dict]:
             values.append(f"r.d{i}")
         else:
             values.append(_escaped(sql))
-    return _statement(scope, r_columns, ", ".join(values))
+    return _statement(scope, part, r_columns, ", ".join(values))
 
 
 def _members(pairs: list[tuple[str, str]]) -> str:
@@ -206,7 +220,7 @@ def _members(pairs: list[tuple[str, str]]) -> str:
     return f"left(substr(json_build_object({args})::text, 2), -1)"
 
 
-def geojson_statement(scope: Scope) -> tuple[str, dict]:
+def geojson_statement(scope: Scope, part: Part = WHOLE) -> tuple[str, dict]:
     """One Feature per row as JSON text, the properties as geojson.py writes them, in COLUMNS order
     then `id` (not escaped: GeoJSON is not opened by a spreadsheet); a comma before every feature
     but the first. Runs of dispositif-level members are built once per dispositif in `r`."""
@@ -231,43 +245,29 @@ def geojson_statement(scope: Scope) -> tuple[str, dict]:
                f"ELSE r.id || '-' || l.id END)::text || ', \"geometry\": ' || "
                f"CASE WHEN l.id IS NULL THEN 'null' ELSE '{{\"type\": \"Point\", \"coordinates\": [' "
                f"|| l.lon || ', ' || l.lat || ']}}' END || ', \"properties\": {{' || {properties} || '}}}}'")
-    select = f"CASE WHEN row_number() OVER (ORDER BY l.did, l.id) > 1 THEN ',' ELSE '' END || {feature}"
-    return _statement(scope, r_columns, select)
+    first = "row_number() OVER (ORDER BY l.did, l.id) = 1" if part.first else "false"
+    select = f"CASE WHEN {first} THEN '' ELSE ',' END || {feature}"
+    return _statement(scope, part, r_columns, select)
 
 
-def _copy(sql: str, params: dict, options: str, counter: list) -> Iterator[bytes]:
-    """COPY (sql) TO STDOUT, yielded in CHUNK_BYTES blocks; counter[0] ends as the rows copied."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
-        with cursor.copy(f"COPY ({sql}) TO STDOUT WITH ({options})", params) as copy:
-            buffer = bytearray()
-            for data in copy:
-                buffer += data
-                if len(buffer) >= CHUNK_BYTES:
-                    yield bytes(buffer)
-                    buffer.clear()
-            if buffer:
-                yield bytes(buffer)
-        counter[0] = cursor.rowcount
-
-
-def csv_chunks(scope: Scope, counter: list | None = None) -> Iterator[bytes]:
+def csv_chunks(scope: Scope, counter: list | None = None, *, parallel: int = 1) -> Iterator[bytes]:
     """The CSV export as bytes: UTF-8 with BOM, `;`, the importer's headers, lines ending in LF
     (COPY cannot write CRLF; every CSV reader, Excel included, reads both)."""
     header = io.StringIO()
     csv.writer(header, delimiter=";", lineterminator="\n").writerow(COLUMNS)
     yield ("\ufeff" + header.getvalue()).encode()
-    sql, params = csv_statement(scope)
-    yield from _copy(sql, params, "FORMAT csv, DELIMITER ';'", counter if counter is not None else [0])
+    yield from run_copy(lambda part: csv_statement(scope, part), "FORMAT csv, DELIMITER ';'",
+                        counter if counter is not None else [0], ranges=ranges(scope), parallel=parallel)
 
 
-def geojson_chunks(scope: Scope, metadata: dict, counter: list | None = None) -> Iterator[bytes]:
+def geojson_chunks(scope: Scope, metadata: dict, counter: list | None = None, *,
+                   parallel: int = 1) -> Iterator[bytes]:
     """The GeoJSON FeatureCollection as bytes, with its top-level `metadata` member."""
     yield ('{"type": "FeatureCollection", "metadata": ' + json.dumps(metadata, ensure_ascii=False)
            + ', "features": [\n').encode()
-    sql, params = geojson_statement(scope)
     # CSV with a quote and a delimiter that JSON text never holds raw (PostgreSQL escapes control
     # characters in JSON strings): each line is the feature exactly, nothing quoted or doubled.
     options = "FORMAT csv, DELIMITER E'\\x02', QUOTE E'\\x01'"
-    yield from _copy(sql, params, options, counter if counter is not None else [0])
+    yield from run_copy(lambda part: geojson_statement(scope, part), options, counter if counter is not None else [0],
+                        ranges=ranges(scope), parallel=parallel)
     yield b"]}\n"

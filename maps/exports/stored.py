@@ -29,6 +29,11 @@ def max_age() -> float:
     return float(getattr(settings, "EXPORTS_MAX_AGE", 24 * 3600))
 
 
+def parallel() -> int:
+    """Connections a national CSV/GeoJSON is split over (maps/exports/copy.py): the machine's cores."""
+    return int(getattr(settings, "EXPORTS_PARALLEL", 0) or os.cpu_count() or 1)
+
+
 def national_path(fmt: str) -> Path:
     return exports_dir() / filename(make_scope(all=True), fmt)
 
@@ -69,7 +74,7 @@ def write_national(fmt: str) -> dict:
     try:
         if FORMATS[fmt][2] or fmt in STREAMED:  # COPY writes bytes
             with os.fdopen(fd, "wb") as stream:
-                count = export(scope, fmt, stream)
+                count = export(scope, fmt, stream, parallel=parallel())
         else:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
                 count = export(scope, fmt, stream)
