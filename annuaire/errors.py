@@ -123,7 +123,10 @@ def api_exception_handler(exc, context):
     request = context.get("request")
     if is_database_trouble(exc):
         return service_unavailable(request)
-    default_worded = (isinstance(exc, Http404)
+    # These four always word themselves from their template (method, media type, wait): never custom.
+    templated = (exceptions.MethodNotAllowed, exceptions.NotAcceptable, exceptions.UnsupportedMediaType,
+                 exceptions.Throttled)
+    default_worded = (isinstance(exc, (Http404, *templated))
                       or (isinstance(exc, exceptions.APIException)
                           and not isinstance(exc, exceptions.ValidationError)
                           and str(exc.detail) == str(exc.default_detail)))

@@ -9,7 +9,7 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-worker_class = "gthread"
+worker_class = "annuaire.gunicorn_worker.AnnuaireWorker"  # gthread + a French JSON 414
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = 30
 graceful_timeout = 20

@@ -215,6 +215,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Dispositifs d'intégration des réfugiés en France : recherche « près de chez moi », "
     "territoires, densité et exports. / Local integration actions for refugees in France.",
     "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,  # /api/schema/ describes the API, not itself
+    # Endpoints drf-spectacular cannot see (plain views), GeoJSON answers, 400/429/503 (annuaire/openapi.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "annuaire.openapi.complete_schema"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -1,7 +1,9 @@
 """API v1 of the dispositifs: the near-me search and the catalogue. Thin: parse, call
 `dispositifs.recherche` / the QuerySet methods, shape the answer."""
 
+from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
@@ -98,9 +100,13 @@ class RechercheView(SearchErrorsMixin, APIView):
 
 
 class CataloguePagination(PageNumberPagination):
+    """`page` and `page_size` are validated with the filters (CatalogueParams: 400 outside 1.., 1..100, as
+    the schema says); a page past the last one is a 404, in French whatever the visitor's language."""
+
     page_size = PAGE_SIZE_DEFAULT
     page_size_query_param = "page_size"
     max_page_size = PAGE_SIZE_MAX
+    invalid_page_message = "Page {page_number} inexistante : `count` donne le nombre de résultats."
 
     def get_paginated_response(self, data):
         if isinstance(data, dict) and data.get("type") == "FeatureCollection":
@@ -112,6 +118,15 @@ class CataloguePagination(PageNumberPagination):
 
 class GeoJSONMixin:
     renderer_classes = [JSONRenderer, GeoJSONRenderer]
+
+    def perform_content_negotiation(self, request, force=False):
+        """An unknown `?format=` is the caller's mistake (400), not a missing resource (DRF's 404)."""
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            fmt = request.query_params.get("format", "")
+            raise ValidationError({"detail": f"format inconnu : « {fmt} ». Formats possibles : json, geojson.",
+                                   "parametre": "format"}) from None
 
     def wants_geojson(self) -> bool:
         return getattr(self.request.accepted_renderer, "format", None) == "geojson"
