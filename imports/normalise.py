@@ -268,7 +268,7 @@ def _parse_themes(text, ctx) -> tuple[list[str], list[tuple]]:
         slugs.extend(found or ())
     records = []
     for part in unknown:
-        records.append((part, f"thématique « {part} » inconnue", WARNING, "theme-inconnu",
+        records.append((part, f"thématique « {part} » inconnue : ignorée", WARNING, "theme-inconnu",
                         ctx.theme_suggestion(part)))
     for part in without:
         records.append((part, f"code data·inclusion v0 « {part} » sans équivalent v1", WARNING,
@@ -280,9 +280,13 @@ def _parse_themes(text, ctx) -> tuple[list[str], list[tuple]]:
             slugs = [s for part in _LIST_SPLIT.split(str(default)) for s in (ctx.theme_slugs(part) or ())]
             records.append((text, f"aucune thématique reconnue : thématique par défaut ({default}) retenue",
                             WARNING, "theme-par-defaut", ""))
+        elif unknown:
+            sug = "; ".join(filter(None, (ctx.theme_suggestion(part) for part in unknown)))
+            records = [(text, f"thématique inconnue : {', '.join(unknown)} (thématiques connues : "
+                              f"{ctx.themes.known_labels()})", ERROR, "theme-inconnu", sug)]
         else:
-            records = [(v, r + " : ligne rejetée (thématiques connues : " + ctx.themes.known_labels() + ")",
-                        ERROR, c, sug) for v, r, _sev, c, sug in records]
+            records = [(text, f"code data·inclusion v0 sans équivalent v1 : {', '.join(without)}", ERROR,
+                        "theme-v0-sans-equivalent", "")]
     return slugs, records
 
 
