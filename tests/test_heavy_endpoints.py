@@ -1,0 +1,104 @@
+"""Heavy work is bounded and out of the request path (issue #10): a national couverture is never
+computed in a request (it took 12-22 s and 22 MB), it is queued for the job runner and served from
+storage; heavy anonymous endpoints are rate-limited per client on the shared cache."""
+
+import json
+import threading
+import time
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+
+from maps import stored
+from maps.api import couverture
+
+from .maps_cases import FLE, build_small_case
+
+URL = f"/api/v1/couverture/?theme={FLE}&format=geojson"
+
+
+def read(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_national_couverture_is_queued_then_served_from_storage(client, job_worker):
+    build_small_case()
+    start = time.perf_counter()
+    response = client.get(URL)
+    assert time.perf_counter() - start < 2
+    assert response.status_code == 202 and response["Retry-After"] == "30"
+    assert "en préparation" in response.json()["detail"] and response.json()["etat"] == "en_preparation"
+    assert client.get(URL).status_code == 202  # asked again: still the one job
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM procrastinate_jobs WHERE task_name = 'maps.compute_couverture'")
+        jobs = cursor.fetchall()
+    assert len(jobs) == 1
+    assert job_worker.wait_for(jobs[0][0], timeout=120) == "succeeded"
+    start = time.perf_counter()
+    response = client.get(URL)
+    assert time.perf_counter() - start < 2 and response.status_code == 200
+    data = json.loads(read(response))
+    assert data["metadata"]["territoire"] == "France" and data["metadata"]["communes_total"] > 34000
+    assert len(data["features"]) == data["metadata"]["communes_hors_portee"]
+
+
+@pytest.mark.django_db
+def test_national_couverture_at_another_distance_is_a_clear_400(client):
+    response = client.get(f"/api/v1/couverture/?theme={FLE}&km=7")
+    assert response.status_code == 400 and response.json()["parametre"] == "km"
+    assert "indiquez un département" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_a_departement_report_over_budget_goes_to_the_job_runner(client, settings, tmp_path, monkeypatch):
+    settings.MAPS_DIR = tmp_path
+    build_small_case()
+    monkeypatch.setattr(couverture, "COMPUTE_BUDGET_MS", 1)
+    response = client.get(f"/api/v1/couverture/?theme={FLE}&departement=35")
+    assert response.status_code == 202 and "département 35" in response.json()["detail"]
+    assert not any(stored.couverture_dir().glob("*.json")) if stored.couverture_dir().exists() else True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT args->>'departement' FROM procrastinate_jobs "
+                       "WHERE task_name = 'maps.compute_couverture'")
+        assert cursor.fetchall() == [("35",)]
+
+
+@pytest.mark.django_db
+def test_heavy_endpoints_are_rate_limited_per_client(client, settings, tmp_path):
+    settings.HEAVY_RATE = "3/m"
+    settings.MAPS_DIR = tmp_path
+    url = "/api/v1/densite/departements/"
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
+    refused = client.get(url)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    assert "Trop de demandes" in refused.json()["detail"]
+    # One budget for every heavy endpoint; another client keeps its own.
+    assert client.get(f"/api/v1/couverture/?theme={FLE}&departement=35").status_code == 429
+    page = client.get("/cartes/france-densite.html")
+    assert page.status_code == 429 and "Trop de demandes" in page.content.decode()
+    assert client.get(url, REMOTE_ADDR="192.0.2.7").status_code == 200
+    assert client.get("/api/v1/territoires/departements/").status_code == 200  # light endpoints are not counted
+
+
+def test_the_shared_cache_counts_concurrent_requests_exactly(transactional_db):
+    """Two gunicorn workers counting the same client: DatabaseCache's own incr (read, then write)
+    loses updates; the advisory lock of SharedDatabaseCache does not."""
+    cache.set("compteur", 0)
+    errors = []
+
+    def bump():
+        try:
+            for _ in range(25):
+                cache.incr("compteur")
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=bump) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and cache.get("compteur") == 100
