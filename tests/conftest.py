@@ -36,8 +36,10 @@ def pytest_runtest_teardown(item, nextitem):
     a flush that empties every table, territoires and themes included: load them again (~5 s), and
     empty the job queue."""
     result = yield
-    if nextitem is None:  # the session is over: the test database is already gone
-        return result
+    from django.db import connection
+
+    if nextitem is None or not connection.settings_dict["NAME"].startswith("test_"):
+        return result  # the session is over: the test database is already gone
     marker = item.get_closest_marker("django_db")
     if "transactional_db" in getattr(item, "fixturenames", ()) or (marker and marker.kwargs.get("transaction")):
         from pytest_django.plugin import blocking_manager_key
