@@ -36,18 +36,20 @@ class LoadSummary:
     regions: LevelCount = field(default_factory=LevelCount)
     departements: LevelCount = field(default_factory=LevelCount)
     communes: LevelCount = field(default_factory=LevelCount)
+    epcis: LevelCount = field(default_factory=LevelCount)
     pieces: int = 0
     seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
-        return any(c.created or c.updated for c in (self.regions, self.departements, self.communes))
+        return any(c.created or c.updated for c in (self.regions, self.departements, self.communes, self.epcis))
 
     def totals(self) -> str:
         return (
             f"{self.regions.created + self.regions.updated + self.regions.unchanged} régions, "
             f"{self.departements.created + self.departements.updated + self.departements.unchanged} départements, "
-            f"{self.communes.created + self.communes.updated + self.communes.unchanged} communes"
+            f"{self.communes.created + self.communes.updated + self.communes.unchanged} communes, "
+            f"{self.epcis.created + self.epcis.updated + self.epcis.unchanged} EPCI"
         )
 
 
@@ -142,6 +144,9 @@ def load_territoires(*, fixtures: Path = FIXTURES, progress: Callable[[str], Non
         summary.communes.unchanged = len(communes) - summary.communes.created - summary.communes.updated
         progress(f"communes : {summary.communes}")
 
+        summary.epcis = _load_epcis(c, fixtures / "epci.csv")
+        progress(f"EPCI : {summary.epcis}")
+
         c.execute("SELECT count(*) FROM territoires_communepiece")
         if summary.communes.created or summary.communes.updated or not c.fetchone()[0]:
             c.execute("TRUNCATE territoires_communepiece")
@@ -166,3 +171,34 @@ def load_territoires(*, fixtures: Path = FIXTURES, progress: Callable[[str], Non
             """)
     summary.seconds = time.perf_counter() - start
     return summary
+
+
+def _load_epcis(c, path: Path) -> LevelCount:
+    """EPCI à fiscalité propre (SIREN, name, nature, members) and each member commune's `epci`."""
+    if not path.is_file():
+        return LevelCount()
+    with open(path, encoding="utf-8", newline="") as f:
+        epcis = list(csv.DictReader(f))
+    c.execute("""CREATE TEMP TABLE stage_epci (code text, nom text, nature text, population int, membres text[])
+                 ON COMMIT DROP""")
+    _copy(c, "stage_epci", ["code", "nom", "nature", "population", "membres"],
+          ((r["code"], r["nom"], r["nature"], int(r["population"] or 0), r["membres"].split()) for r in epcis))
+    count = _upsert(c, """
+        INSERT INTO territoires_epci AS t (code, nom, nature, population)
+        SELECT code, nom, nature, population FROM stage_epci
+        ON CONFLICT (code) DO UPDATE SET nom = EXCLUDED.nom, nature = EXCLUDED.nature,
+            population = EXCLUDED.population
+        WHERE (t.nom, t.nature, t.population) IS DISTINCT FROM (EXCLUDED.nom, EXCLUDED.nature, EXCLUDED.population)
+        RETURNING (xmax = 0)""")
+    c.execute("""
+        UPDATE territoires_commune co SET epci_id = m.code
+        FROM (SELECT code, unnest(membres) AS commune FROM stage_epci) m
+        WHERE co.code = m.commune AND co.epci_id IS DISTINCT FROM m.code""")
+    members_changed = c.rowcount
+    c.execute("""UPDATE territoires_commune SET epci_id = NULL WHERE epci_id IS NOT NULL
+                 AND code NOT IN (SELECT unnest(membres) FROM stage_epci)""")
+    c.execute("DELETE FROM territoires_epci WHERE code NOT IN (SELECT code FROM stage_epci)")
+    if members_changed and not (count.created or count.updated):
+        count.updated = 1  # a commune moved between EPCI: the level changed
+    count.unchanged = len(epcis) - count.created - count.updated
+    return count

@@ -47,6 +47,25 @@ class Departement(models.Model):
         return f"{self.nom} ({self.code})"
 
 
+class Epci(models.Model):
+    """An EPCI à fiscalité propre (CC, CA, CU, métropole), known by its SIREN: data·inclusion and
+    DORA name one as a coverage. Its communes point to it (`Commune.epci`), so "does this EPCI
+    cover me?" is a comparison of codes like the other levels."""
+
+    code = models.CharField("SIREN", max_length=9, primary_key=True)
+    nom = models.CharField(max_length=200)
+    nature = models.CharField(max_length=10, help_text="CC, CA, CU ou METRO")
+    population = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "EPCI"
+        verbose_name_plural = "EPCI"
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.nom} ({self.code})"
+
+
 class Commune(models.Model):
     code = models.CharField("code INSEE", max_length=5, primary_key=True)
     nom = models.CharField(max_length=100)
@@ -57,6 +76,8 @@ class Commune(models.Model):
     population = models.PositiveIntegerField(default=0)
     centre = models.PointField(srid=4326)
     contour = models.MultiPolygonField(srid=4326, null=True, blank=True)
+    epci = models.ForeignKey(Epci, null=True, blank=True, on_delete=models.SET_NULL, related_name="communes",
+                             db_index=False)
 
     objects = CommuneQuerySet.as_manager()
 
@@ -66,6 +87,7 @@ class Commune(models.Model):
         indexes = [
             models.Index(fields=["departement"], name="commune_departement_idx"),
             models.Index(fields=["region"], name="commune_region_idx"),
+            models.Index(fields=["epci"], name="commune_epci_idx"),
             GinIndex(fields=["codes_postaux"], name="commune_codes_postaux_gin"),
             GinIndex(fields=["nom_normalise"], name="commune_nom_trgm", opclasses=["gin_trgm_ops"]),
             models.Index(fields=["nom_normalise"], name="commune_nom_prefix", opclasses=["varchar_pattern_ops"]),
