@@ -171,12 +171,14 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(env_str("ANNUAIRE_STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Collected files are gzipped and fingerprinted (name.<hash>.css): WhiteNoise serves them with a
+    # far-future `immutable` cache. Production serves only collected files; DEBUG also serves the sources.
+    "staticfiles": {"BACKEND": "annuaire.staticfiles.StaticStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = DEBUG
 # The DSFR assets (CSS, icons, Marianne fonts) shipped by django-dsfr, served locally; the app itself
 # (models, template tags) is not needed, so only its static folder is used.
 STATICFILES_DIRS = [Path(importlib.util.find_spec("dsfr").origin).resolve().parent / "static"]

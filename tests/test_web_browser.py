@@ -72,6 +72,7 @@ def test_use_my_position(browser, site):  # noqa: F811
     page.wait_for_url(re.compile(r"lat=47\.29250&lon=5\.00460"))
     assert page.locator("h1").inner_text().startswith("Les actions près de Chenôve")
     assert page.locator("section[aria-labelledby=groupe-proximite] .web-card").count() == 2
+    page.click(".web-themes-control > summary")  # the themes fold into one line (phone first)
     page.click("label[for=theme-sante]")  # the position is kept when a filter changes
     page.wait_for_url(re.compile(r"theme=sante"))
     assert "lat=47.29250" in page.url
@@ -81,6 +82,7 @@ def test_filter_by_theme(browser, site):  # noqa: F811
     page = new_page(browser)
     page.goto(site + "/recherche/?lieu=Chen%C3%B4ve")
     assert page.locator(".web-card").count() == 4
+    page.click(".web-themes-control > summary")
     page.click("label[for=theme-sante]")  # a facet applies at once
     page.wait_for_url(re.compile(r"theme=sante"))
     titles = page.locator(".web-card__title").all_inner_texts()
@@ -153,10 +155,12 @@ def test_without_javascript(browser, site):  # noqa: F811
     assert page.locator(".web-card").count() >= 3
     assert not page.locator("[data-map]").is_visible()  # no map without JavaScript, the list is enough
     assert not page.locator("[data-geoloc]").is_visible()
+    page.click(".web-themes-control > summary")  # <details>: opens without JavaScript
     page.click("label[for=theme-sante]")
     page.click(".web-facets button[type=submit]")  # a facet is applied by the button shown without JavaScript
     page.wait_for_url(re.compile(r"theme=sante"))
     assert page.locator(".web-card__title").all_inner_texts() == ["Permanence d'accès aux soins"]
+    page.click(".web-themes-control > summary")
     page.click("label[for=theme-sante]")  # unchecks
     page.click(".web-filters > summary")  # <details>: opens without JavaScript
     page.click("label[for=f-gratuit]")

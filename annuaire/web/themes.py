@@ -1,10 +1,12 @@
 """Theme labels for the interface: the 16 categories translated, and the shortcuts on the home page.
 
-Theme labels live in the database in French; the categories are few and shown everywhere, so
-they get a translation here. Sub-themes are shown in French, marked lang="fr".
+Theme labels live in the database in French; every category and sub-theme gets one interface label
+here, translated in locale/ (sub-themes in theme_labels.py), so a theme reads the same on every page.
 """
 
 from django.utils.translation import gettext_lazy as _
+
+from .theme_labels import SUBTHEME_LABELS
 
 CATEGORY_LABELS = {
     "choisir-un-metier": _("Choisir un métier"),
@@ -46,6 +48,8 @@ def theme_label(theme) -> tuple[str, bool]:
     slug = getattr(theme, "slug", theme)
     if slug in CATEGORY_LABELS:
         return str(CATEGORY_LABELS[slug]), True
+    if slug in SUBTHEME_LABELS:
+        return str(SUBTHEME_LABELS[slug]), True
     return getattr(theme, "label", slug), False
 
 

@@ -51,8 +51,15 @@ class SharedConnectionServer(LiveServerThread):
 def web_server(db):
     """The site on http://127.0.0.1:<port>, seeing the test's uncommitted data."""
     from django.core.signals import request_finished, request_started
+    from django.test.utils import override_settings
 
     connection = connections["default"]  # the wrapper itself, not the thread-local proxy
+    # Static files from the sources (the finders), not the collected fingerprinted copies, which may be
+    # older than the code under test; tests/test_web_weight.py measures the collected ones through gunicorn.
+    sources = override_settings(STORAGES={
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}})
+    sources.enable()
 
     request_started.disconnect(close_old_connections)  # would close the shared connection mid-test
     request_finished.disconnect(close_old_connections)
@@ -72,6 +79,7 @@ def web_server(db):
         connection.dec_thread_sharing()
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
+        sources.disable()
 
 
 _SHARED = {"users": 0}
@@ -179,7 +187,9 @@ def screenshot(page, name: str) -> Path:
 
 def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
     """Run axe-core (WCAG 2.x A/AA rules) in the page; the violations of the given impacts."""
-    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    # Evaluated through the DevTools protocol, not as an inline <script>: the pages' Content-Security-Policy
+    # (script-src 'self') rightly refuses inline scripts.
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
     result = page.evaluate("""async () => {
         const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a',
                                                     'wcag21aa', 'best-practice']}});

@@ -133,7 +133,10 @@
     var data = document.getElementById(el.getAttribute("data-points"));
     var points = data ? JSON.parse(data.textContent) : [];
     var rtl = document.documentElement.dir === "rtl";
-    var map = L.map(el, { scrollWheelZoom: false, zoomControl: true });
+    var map = L.map(el, { scrollWheelZoom: false, zoomControl: false });
+    // The zoom buttons in the page's language (Leaflet's own titles are English).
+    L.control.zoom({ zoomInTitle: el.getAttribute("data-zoom-in") || "+", zoomOutTitle: el.getAttribute("data-zoom-out") || "-",
+                     position: rtl ? "topright" : "topleft" }).addTo(map);
     if (rtl) map.attributionControl.setPosition("bottomleft");
     var tiles = el.getAttribute("data-tiles");
     var outlineLayer = null, tilesFailed = false;
