@@ -248,6 +248,8 @@ def _frais(record: dict) -> str:
 def _row(service: dict, structure: dict | None, *, as_structure: bool = False) -> list:
     own = _text(service, "source") == OWN_SOURCE
     s = structure or {}
+    if own and _text(service, "structure_id") == f"{OWN_SOURCE}--structure-non-renseignee":
+        s = {}  # the export's stand-in for a dispositif without structure
     place = service if any(_text(service, k) for k in ("adresse", "commune", "code_postal", "latitude")) else s
     modes = frozenset(_list(service.get("modes_accueil")))
     description = _text(service, "description", "presentation_detail", "presentation_resume")

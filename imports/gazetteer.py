@@ -3,7 +3,8 @@ loaded once (about 0.3 s), so resolving 50,000 rows costs no query per row.
 
 Resolves a commune from an INSEE code, a postal code and/or a name (accent-insensitive, "St"
 for "Saint", Paris/Lyon/Marseille arrondissements, "CEDEX" ignored), and turns the text of a
-zone column into a coverage (national, régions, départements, communes).
+zone column into a coverage (national, régions, départements, communes; an EPCI, by SIREN or name,
+covers its member communes).
 """
 
 import csv
@@ -67,7 +68,8 @@ def _name_keys(name: str) -> list[str]:
 
 _CACHE: dict[tuple, "Gazetteer"] = {}
 FINGERPRINT_SQL = """SELECT md5(string_agg(code || nom || departement_id || array_to_string(codes_postaux, ' ')
-                                   || ST_AsText(centre), ',' ORDER BY code)) FROM territoires_commune"""
+                                   || ST_AsText(centre) || coalesce(epci_id, ''), ',' ORDER BY code))
+                      FROM territoires_commune"""
 
 
 class Gazetteer:
@@ -105,10 +107,15 @@ class Gazetteer:
             self.departements = {code: (nom, reg) for code, nom, reg in c.fetchall()}
             c.execute("SELECT code, nom FROM territoires_region")
             self.regions = dict(c.fetchall())
+            # EPCI (SIREN) -> member communes: a coverage naming an EPCI covers its communes
+            c.execute("SELECT e.code, e.nom, array_agg(co.code ORDER BY co.code) FROM territoires_epci e "
+                      "JOIN territoires_commune co ON co.epci_id = e.code GROUP BY e.code, e.nom")
+            self.epcis = {code: (nom, tuple(members)) for code, nom, members in c.fetchall()}
         for refs in self.by_name.values():
             refs.sort(key=lambda r: -r.population)
         self.dep_by_name = {fold(nom): code for code, (nom, _) in self.departements.items()}
         self.region_by_name = {fold(nom): code for code, nom in self.regions.items()}
+        self.epci_by_name = {fold(nom): code for code, (nom, _) in self.epcis.items()}
         self.arrondissements: dict[str, str] = {}  # arrondissement code or folded name -> commune code
         if ARRONDISSEMENTS.is_file():
             with open(ARRONDISSEMENTS, encoding="utf-8", newline="") as f:
@@ -252,6 +259,12 @@ class Gazetteer:
         stripped = re.sub(r"^(tout le |toute la |ensemble du |ensemble de la )?(departement|region|dept)"
                           r"( du| de la| de l| des| de| d)?\s+", "", key)
         stripped = re.sub(r"^(tout|toute|toutes|tous)\s+(le|la|les|l)\s+", "", stripped)
+        epci = re.sub(r"^(epci|siren)\s+", "", key)
+        if re.fullmatch(r"\d{9}", epci.replace(" ", "")) or epci in self.epci_by_name:
+            code = self.epci_by_name.get(epci) or epci.replace(" ", "")
+            if code in self.epcis:  # an EPCI (data·inclusion, DORA): its member communes
+                cov.communes.update(self.epcis[code][1])
+                return True
         for k in dict.fromkeys([key, stripped]):
             code = k.upper().replace(" ", "")
             if len(code) <= 3 and code.zfill(2) in self.departements:

@@ -9,7 +9,8 @@ than failing the whole export. Mapping choices:
 - a category theme (e.g. `sante`) becomes all its sub-themes, since v1 `thematiques` lists only
   sub-themes;
 - publics: refugees, asylum seekers and newcomers are `personnes-exilees`;
-- coverage: national -> `france`; a région -> its départements; départements and communes by code;
+- coverage: national -> `france`; a région -> its départements; départements and communes by code,
+  all the communes of an EPCI as its SIREN (the importer stores an EPCI coverage as its communes);
   no declared coverage -> no `zone_eligibilite` (the lieux say where);
 - ids: the dispositif's identifiant (`source:id` for what came from data·inclusion), a second lieu
   `<id>--lieu-2`..., so `import_dispositifs` reads the export back as `unchanged`.
@@ -47,6 +48,13 @@ class _Context:
         self.region_deps: dict[str, list[str]] = {}
         for code, region in Departement.objects.values_list("code", "region_id"):
             self.region_deps.setdefault(region, []).append(code)
+        from territoires.models import Commune
+
+        self.epci_of: dict[str, str] = {}  # commune -> its EPCI; an EPCI -> its members
+        self.epci_members: dict[str, set[str]] = {}
+        for code, epci in Commune.objects.filter(epci__isnull=False).values_list("code", "epci_id"):
+            self.epci_of[code] = epci
+            self.epci_members.setdefault(epci, set()).add(code)
 
 
 def _fit(text: str, *, minimum: int, maximum: int, fallback: str, name: bool = True) -> str:
@@ -98,7 +106,11 @@ def _zone(d, ctx: _Context) -> list[str] | None:
     for region in d.export_regions:
         codes += ctx.region_deps.get(region.code, [])
     codes += [dep.code for dep in d.export_departements]
-    codes += [c.code for c in d.export_communes]
+    communes = {c.code for c in d.export_communes}
+    # an EPCI coverage is stored as its member communes: written back as the EPCI's SIREN
+    whole = {e for e in {ctx.epci_of.get(c) for c in communes} if e and ctx.epci_members[e] <= communes}
+    codes += sorted(whole)
+    codes += [c.code for c in d.export_communes if ctx.epci_of.get(c.code) not in whole]
     return list(dict.fromkeys(codes)) or None  # no declared coverage: none invented (the lieux say where)
 
 

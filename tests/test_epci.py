@@ -1,0 +1,65 @@
+"""EPCI: loaded with the territoires, named as a coverage by SIREN (data·inclusion, DORA) or by
+name, stored as its member communes, found by the search from any member, exported as its SIREN."""
+
+import contextlib
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from dispositifs.localisation import resolve_place
+from dispositifs.models import Dispositif
+from imports.gazetteer import Gazetteer
+from maps.exports import export, make_scope
+from territoires.models import Commune, Epci
+from tests.import_files import write_csv
+
+pytestmark = pytest.mark.django_db
+
+FAUCIGNY = "200000172"  # CC Faucigny - Glières (Haute-Savoie), 7 communes in COG 2026
+MEMBERS = {"74024", "74042", "74049", "74087", "74164", "74212", "74312"}
+
+
+def test_epci_loaded_with_their_communes():
+    assert Epci.objects.count() == 1255
+    assert Epci.objects.get(code=FAUCIGNY).nom == "CC Faucigny - Glières"
+    assert set(Commune.objects.filter(epci_id=FAUCIGNY).values_list("code", flat=True)) == MEMBERS
+    assert Commune.objects.get(code="74042").epci_id == FAUCIGNY  # Bonneville
+
+
+def test_gazetteer_reads_an_epci_by_siren_or_name():
+    g = Gazetteer.current()
+    for text in (FAUCIGNY, f"EPCI {FAUCIGNY}", "CC Faucigny - Glières"):
+        cov = g.coverage(text, departement=None, row_departement=None)
+        assert cov.communes == MEMBERS, text
+
+
+def _run(path, *args):
+    out = io.StringIO()
+    with contextlib.suppress(SystemExit):
+        call_command("import_dispositifs", str(path), "--source", "epci", *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue().splitlines()[-1]
+
+
+def test_epci_coverage_imported_searched_exported(tmp_path):
+    header = ["Identifiant", "Intitulé", "Thématique", "Zone d'intervention", "Date de vérification"]
+    path = write_csv(tmp_path / "epci.csv", [["E1", "Atelier mobilité", "Mobilité", FAUCIGNY, "02/11/2026"]],
+                     header=header)
+    assert _run(path) == "created=1 updated=0 unchanged=0 rejected=0"
+    d = Dispositif.objects.get(source="epci")
+    assert set(d.communes.values_list("code", flat=True)) == MEMBERS
+
+    place = resolve_place(commune="74164")  # Marignier, a member
+    found = {r.pk: r.portee for r in Dispositif.objects.published().reachable_from(place, radius_km=1)}
+    assert found.get(d.pk) == "commune"
+    outside = resolve_place(commune="74010")  # Annecy: not a member
+    assert d.pk not in {r.pk for r in Dispositif.objects.published().reachable_from(outside, radius_km=1,
+                                                                                      national=False)}
+
+    out = tmp_path / "di.json"
+    with open(out, "w", encoding="utf-8") as stream:
+        export(make_scope(all=True), "datainclusion", stream)
+    service = json.loads(out.read_text("utf-8"))["services"][0]
+    assert service["zone_eligibilite"] == [FAUCIGNY]
+    assert _run(out) == "created=0 updated=0 unchanged=1 rejected=0"
