@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "annuaire.middleware.ClientAddressMiddleware",
     "annuaire.middleware.RequestGuardMiddleware",
+    "annuaire.db_router.ReplicaPinMiddleware",  # reads on a replica unless the client wrote (no-op without)
     "django.middleware.security.SecurityMiddleware",
     "annuaire.csp.PathPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -146,6 +147,19 @@ def db_options(options: dict | None = None) -> dict:
 
 
 DATABASES["default"]["OPTIONS"] = db_options(DATABASES["default"].get("OPTIONS"))
+# Read replicas (PostgreSQL streaming replication, `scripts/db.sh replica`): DATABASE_REPLICA_URLS,
+# comma-separated, become the aliases replica1, replica2…; anonymous reads may go there, writes and a
+# writer's own reads stay on the primary (annuaire/db_router.py). In tests a replica mirrors `default`.
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", ""), 1):
+    _replica = dj_database_url.parse(_url, conn_max_age=60, conn_health_checks=True)
+    _replica.update(ENGINE=DATABASES["default"]["ENGINE"], OPTIONS=db_options(_replica.get("OPTIONS")),
+                    TEST={"MIRROR": "default"})
+    DATABASES[f"replica{_number}"] = _replica
+    DATABASE_REPLICAS.append(f"replica{_number}")
+DATABASE_ROUTERS = ["annuaire.db_router.ReplicaRouter"]
+# After a write, a client reads from the primary for this long (a cookie; replication lag is far below).
+REPLICA_PIN_SECONDS = int(env_str("REPLICA_PIN_SECONDS", "10"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
