@@ -178,6 +178,9 @@ class Gazetteer:
                 if same_dep:
                     return same_dep[0], (f"le code postal {postal_code} n'est pas celui de {same_dep[0].nom} "
                                          f"({', '.join(same_dep[0].codes_postaux)}) : commune retenue")
+                if len(in_cp) == 1:  # a locality ("97437 SAINTE ANNE"): the postal code names one commune
+                    return in_cp[0], (f"« {name} » n'est pas une commune du code postal {postal_code} : "
+                                      f"{in_cp[0].nom}, seule commune de ce code, retenue")
                 if in_cp:
                     return None, f"« {name} » n'est pas une commune du code postal {postal_code}"
                 return None, None
