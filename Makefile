@@ -36,15 +36,15 @@ demo-data:
 
 serve:                               ## gunicorn, with the job runner in the background (log: var/worker.log)
 	@echo "==> Annuaire on http://$(HOST):$(PORT)/ (admin: /admin/, API docs: /api/docs/); Ctrl-C to stop"
-	@mkdir -p var; $(MANAGE) procrastinate worker --name annuaire >>var/worker.log 2>&1 & echo $$! >var/worker.pid; \
-	trap '$(MAKE) -s stop-worker' EXIT INT TERM; \
+	@mkdir -p var; $(MANAGE) procrastinate worker --name annuaire >>var/worker.log 2>&1 & w=$$!; \
+	echo $$w >var/worker-$(PORT).pid; trap "kill $$w 2>/dev/null; rm -f var/worker-$(PORT).pid" EXIT INT TERM; \
 	.venv/bin/gunicorn annuaire.wsgi -c annuaire/gunicorn.conf.py --bind $(HOST):$(PORT) --access-logfile -
 
 worker:                              ## the job runner in the foreground (maps, couverture reports, periodic refresh)
 	@$(MANAGE) procrastinate worker --name annuaire
 
 stop-worker:                         ## stop the job runner started by `make serve`/`make demo`
-	@if [ -f var/worker.pid ]; then kill $$(cat var/worker.pid) 2>/dev/null; rm -f var/worker.pid; fi; true
+	@for f in var/worker-*.pid; do [ -f "$$f" ] && kill $$(cat "$$f") 2>/dev/null; rm -f "$$f"; done; true
 
 stop: stop-worker                    ## stop the job runner and the project's PostgreSQL cluster
 	@bash scripts/db.sh stop

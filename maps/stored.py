@@ -73,6 +73,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     with os.fdopen(fd, "wb") as stream:
         stream.write(data)
+    os.chmod(tmp, 0o644)  # mkstemp makes it private; the web workers may run as another user than the job runner
     os.replace(tmp, path)
 
 
