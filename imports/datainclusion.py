@@ -82,7 +82,8 @@ def read(path, profile=None) -> Sheet | None:
         if not _csv_header_is_services(path):  # an ordinary CSV is streamed by readers.py, not loaded here
             return None
         records = _csv(path)
-        if not records or not (_SERVICE_KEYS & set(records[0])) or "nom" not in records[0]:
+        keys = set(records[0][1]) if records else set()
+        if not (_SERVICE_KEYS & keys and {"id", "nom"} <= keys):
             return None
         services, structures = records, None
     else:
