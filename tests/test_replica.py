@@ -102,8 +102,9 @@ def test_anonymous_reads_go_to_the_replica_and_a_writer_reads_the_primary(replic
     assert not any("dispositifs_dispositif" in q["sql"] for q in on_primary.captured_queries)
     assert db_router.PIN_COOKIE not in response.cookies
 
-    # A request with an unsafe method pins this client to the primary for REPLICA_PIN_SECONDS.
-    posted = client.post("/api/v1/recherche/", {})
+    # A request that wrote (here a failed admin login, which django-axes records) pins this client to
+    # the primary for REPLICA_PIN_SECONDS.
+    posted = client.post("/admin/login/", {"username": "personne", "password": "mauvais"})
     assert posted.cookies[db_router.PIN_COOKIE]["max-age"] == 10
     with CaptureQueriesContext(replica) as on_replica:
         response = client.get("/api/v1/dispositifs/?departement=35")
