@@ -5,7 +5,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test setup install db stop stop-worker worker status migrate territoires demo-data serve lint bench bench-import bench-search bench-maps
+.PHONY: demo test setup install db stop stop-worker worker status migrate territoires demo-data serve lint bench bench-import bench-search bench-maps bench-export
 
 demo: setup demo-data serve          ## install everything, load the demo data, serve on 127.0.0.1:8000
 
@@ -55,11 +55,20 @@ status:
 lint:
 	@.venv/bin/ruff check .
 
-bench-maps:                          ## maps benchmark: density, render_maps France and densest département
+bench-maps: db                       ## maps benchmark: density, render_maps France and densest département
 	@$(MANAGE) bench_maps
 
-bench-import: db                     ## import benchmark: ROWS-row XLSX (default 50000) into the annuaire_bench database
+bench-import: db                     ## import benchmark: ROWS-row XLSX (default 50000) into annuaire_bench_import, created empty each run
 	@$(MANAGE) bench_import $(if $(ROWS),--rows $(ROWS))
 
 bench-search: db                     ## search benchmark: 100k dispositifs / 200k lieux in annuaire_bench_search, SQL vs HTTP, gunicorn + wrk
 	@$(MANAGE) bench_search --explain $(BENCH_ARGS)
+
+bench-export: db                     ## export benchmark: national CSV/GeoJSON by COPY (rows/s, memory), export requests
+	@$(MANAGE) bench_export $(BENCH_EXPORT_ARGS)
+
+BENCHES := search import maps export
+bench: db                            ## every benchmark in turn (logs in var/bench/), then one summary table
+	@mkdir -p var/bench; for b in $(BENCHES); do echo "==> make bench-$$b"; \
+		$(MAKE) -s bench-$$b 2>&1 | tee var/bench/$$b.log; done; \
+	$(MANAGE) bench_summary $(foreach b,$(BENCHES),var/bench/$(b).log)
