@@ -2,6 +2,7 @@
 database deadline per request (annuaire.dbguard) and French JSON errors everywhere under /api/."""
 
 from django.conf import settings
+from django.urls import Resolver404, resolve
 
 from annuaire import errors
 from annuaire.dbguard import request_targets, watchdog
@@ -25,9 +26,23 @@ class ClientAddressMiddleware:
         return self.get_response(request)
 
 
+def allowed_methods(request) -> list[str] | None:
+    """The methods the API view at this path accepts (None: no view). Plain Django views under /api/
+    are read-only (couverture, exports: GET); every write goes through DRF, whose views say theirs."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    cls = getattr(match.func, "cls", None)
+    if cls is not None:
+        return cls(**getattr(match.func, "initkwargs", {})).allowed_methods
+    return ["GET"]
+
+
 class RequestGuardMiddleware:
-    """Refuse over-long query strings (400) before any work; arm the database deadline of the request;
-    turn every non-JSON error under /api/ (405 of a plain view, CSRF 403…) into French JSON."""
+    """Refuse over-long query strings (400) before any work; answer a method the API view does not take
+    with a 405 before the CSRF check would answer 403; arm the database deadline of the request; turn
+    every non-JSON error under /api/ (405 of a plain view, CSRF 403…) into French JSON."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -36,6 +51,12 @@ class RequestGuardMiddleware:
         if len(request.META.get("QUERY_STRING", "")) > settings.MAX_QUERY_STRING:
             return errors.bad_request(request, detail=(
                 f"Requête trop longue : au plus {settings.MAX_QUERY_STRING} caractères après le « ? »."))
+        if errors.is_api(request) and request.method not in {"GET", "HEAD", "OPTIONS"}:
+            allowed = allowed_methods(request)
+            if allowed is not None and request.method not in allowed:
+                response = errors.json_error(405, errors.api_detail(request, 405, ", ".join(allowed)))
+                response["Allow"] = ", ".join(allowed)
+                return response
         deadline = settings.DB_REQUEST_DEADLINE
         token = watchdog.arm(deadline, request_targets()) if deadline else None
         try:
@@ -43,7 +64,7 @@ class RequestGuardMiddleware:
         finally:
             if token is not None:
                 watchdog.disarm(token)
-        if (errors.is_api(request) and response.status_code >= 400
-                and not response.get("Content-Type", "").startswith("application/json")):
+        media = response.get("Content-Type", "").split(";")[0].strip()
+        if errors.is_api(request) and response.status_code >= 400 and not media.endswith(("/json", "+json")):
             response = errors.api_error_from_response(request, response)
         return response

@@ -31,6 +31,14 @@ PAGINATED_FEATURES = {**FEATURE_COLLECTION, "properties": {
     "previous": {"type": "string", "nullable": True, "format": "uri"}}}
 
 
+DEPARTEMENT_CODE = {"type": "string", "pattern": r"^(\d{2,3}|2[AB])$"}
+REGION_CODE = {"type": "string", "pattern": r"^\d{2}$"}
+
+
+def _media(content_type: str) -> str:
+    return content_type.split(";")[0].strip()
+
+
 def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -68,18 +76,24 @@ def couverture_operation() -> dict:
         "parameters": [
             _query("theme", {"type": "string", "minLength": 1}, "Slug du thème (un parent compte ses sous-thèmes).",
                    required=True),
-            _query("departement", {"type": "string"}, "Code du département (35, 2A, 974) ; sans lui, toute la "
-                   "France."),
-            _query("km", {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": 200, "default": 10},
-                   f"Distance en km (0 < km ≤ 200, défaut 10 ; sans département : {national})."),
+            # Two parameters that depend on each other: one exploded object (?departement=35&km=7).
+            {**_query("portee", {
+                "type": "object", "additionalProperties": False,
+                "properties": {"departement": DEPARTEMENT_CODE,
+                               "km": {"type": "number", "exclusiveMinimum": True, "minimum": 0, "maximum": 200}},
+                "anyOf": [{"required": ["departement"]},
+                          {"not": {"required": ["departement"]},
+                           "properties": {"km": {"type": "number", "enum": list(NATIONAL_KM)}}}]},
+                f"`departement` (35, 2A, 974 ; sans lui, toute la France) et `km` (0 < km ≤ 200, défaut 10 ; "
+                f"sans département : {national})."), "style": "form", "explode": True},
             _query("format", {"type": "string", "enum": list(COUVERTURE_FORMATS), "default": "json"},
                    "json (défaut), csv ou geojson."),
         ],
         "responses": {
             "200": {"description": "Le rapport / the report", "content": {
-                "application/json": {"schema": report},
-                "text/csv": {"schema": {"type": "string"}},
-                "application/geo+json": {"schema": FEATURE_COLLECTION}}},
+                _media(COUVERTURE_FORMATS["json"]): {"schema": report},
+                _media(COUVERTURE_FORMATS["csv"]): {"schema": {"type": "string"}},
+                _media(COUVERTURE_FORMATS["geojson"]): {"schema": FEATURE_COLLECTION}}},
             "202": _json(PREPARING, "En préparation / being prepared (Retry-After)"),
             **_errors(400, 404, 429, 503),
         },
@@ -92,7 +106,7 @@ def export_operation(fmt_in_path: bool) -> dict:
     formats = list(FORMATS)
     content = {}
     for _ext, content_type, binary in FORMATS.values():
-        media = content_type.split(";")[0]
+        media = _media(content_type)
         if media == "application/geo+json":
             content[media] = {"schema": FEATURE_COLLECTION}
         elif media == "application/json":
@@ -101,12 +115,13 @@ def export_operation(fmt_in_path: bool) -> dict:
             content[media] = {"schema": {"type": "string", "format": "binary" if binary else None}}
             content[media]["schema"] = {k: v for k, v in content[media]["schema"].items() if v}
     fmt = {"type": "string", "enum": formats}
-    parameters = [
-        _query("departement", {"type": "string"}, "Code du département : ses actions locales."),
-        _query("region", {"type": "string"}, "Code de la région : ses actions locales."),
-        _query("all", {"type": "string", "enum": ["1", "true", "oui", "yes"]},
-               "Tous les dispositifs publiés, nationaux compris (fichier préparé à l'avance)."),
-    ]
+    # Exactly one territory: one exploded object parameter (?departement=35, ?region=53 or ?all=1).
+    territoire = {"type": "object", "additionalProperties": False, "minProperties": 1, "maxProperties": 1,
+                  "properties": {"departement": DEPARTEMENT_CODE, "region": REGION_CODE,
+                                 "all": {"type": "string", "enum": ["1", "true", "oui", "yes"]}}}
+    parameters = [{**_query("territoire", territoire, "Exactement un parmi `departement` (ses actions locales), "
+                            "`region` (idem) et `all=1` (tous les dispositifs publiés, nationaux compris ; fichier "
+                            "préparé à l'avance).", required=True), "style": "form", "explode": True}]
     if fmt_in_path:
         parameters.insert(0, {"name": "fmt", "in": "path", "required": True, "schema": fmt,
                               "description": "Format du fichier."})
@@ -141,10 +156,46 @@ def _common_answers(paths: dict) -> None:
                 continue
             responses = operation.setdefault("responses", {})
             codes = [400, 503] + ([429] if path.startswith(HEAVY_PREFIXES) else [])
-            if path.startswith("/api/v1/dispositifs/") and method == "get":
-                codes.append(404)  # a page past the last one, an unpublished or unknown id
+            if "{" in path or path == "/api/v1/dispositifs/":
+                codes.append(404)  # an unknown id or code; a catalogue page past the last one
+            # DRF renders an error in the type negotiated for the answer (JSON, or GeoJSON's media type).
+            media = {m for r in responses.values() for m in r.get("content", {}) if m.endswith("json")}
             for code in codes:
-                responses.setdefault(str(code), _errors(code)[str(code)])
+                answer = responses.setdefault(str(code), _errors(code)[str(code)])
+                for m in media - set(answer.get("content", {})):
+                    answer.setdefault("content", {})[m] = {"schema": ERROR}
+
+
+def _reference_values() -> dict[str, list[str]]:
+    """Theme slugs and territory codes: reference data (fixtures/), the same on every deployment."""
+    from dispositifs.models import Theme
+    from territoires.models import Departement, Region
+
+    return {"theme": sorted(Theme.objects.values_list("slug", flat=True)),
+            "departement": sorted(Departement.objects.values_list("code", flat=True)),
+            "region": sorted(Region.objects.values_list("code", flat=True))}
+
+
+def _vocabularies(paths: dict) -> None:
+    """`theme`, `departement` and `region` take values of the reference data; an unknown one is a 400 or a
+    404, so the schema lists them (also inside the exploded objects of couverture and exports)."""
+    try:
+        values = _reference_values()
+    except Exception:  # noqa: BLE001 (no database while generating offline: the schema stays without them)
+        return
+    for item in paths.values():
+        for operation in item.values():
+            for param in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if param.get("in") != "query":
+                    continue
+                schema = param["schema"]
+                targets = {param["name"]: schema} if schema.get("type") != "object" else schema["properties"]
+                for name, target in targets.items():
+                    target = target["items"] if target.get("type") == "array" else target
+                    if values.get(name):
+                        for key in ("minLength", "pattern"):
+                            target.pop(key, None)
+                        target["enum"] = values[name]
 
 
 def complete_schema(result, generator, request, public):
@@ -157,6 +208,7 @@ def complete_schema(result, generator, request, public):
     paths["/api/v1/exports/{fmt}/"] = {"get": export_operation(fmt_in_path=True)}
     _geojson_variants(paths)
     _common_answers(paths)
+    _vocabularies(paths)
     tags = result.setdefault("tags", [])
     if not any(t.get("name") == "cartes" for t in tags):
         tags.append({"name": "cartes", "description": "Couverture (manques) et exports. / Gap reports and exports."})

@@ -355,3 +355,4 @@ AXES_VERBOSE = False
 
 # French JSON errors under /api/, whatever raised them (annuaire/errors.py).
 REST_FRAMEWORK["EXCEPTION_HANDLER"] = "annuaire.errors.api_exception_handler"
+REST_FRAMEWORK["DEFAULT_CONTENT_NEGOTIATION_CLASS"] = "annuaire.negotiation.StrictFormatNegotiation"

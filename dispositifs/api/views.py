@@ -1,9 +1,7 @@
 """API v1 of the dispositifs: the near-me search and the catalogue. Thin: parse, call
 `dispositifs.recherche` / the QuerySet methods, shape the answer."""
 
-from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
@@ -118,15 +116,6 @@ class CataloguePagination(PageNumberPagination):
 
 class GeoJSONMixin:
     renderer_classes = [JSONRenderer, GeoJSONRenderer]
-
-    def perform_content_negotiation(self, request, force=False):
-        """An unknown `?format=` is the caller's mistake (400), not a missing resource (DRF's 404)."""
-        try:
-            return super().perform_content_negotiation(request, force)
-        except Http404:
-            fmt = request.query_params.get("format", "")
-            raise ValidationError({"detail": f"format inconnu : « {fmt} ». Formats possibles : json, geojson.",
-                                   "parametre": "format"}) from None
 
     def wants_geojson(self) -> bool:
         return getattr(self.request.accepted_renderer, "format", None) == "geojson"

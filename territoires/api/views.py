@@ -3,7 +3,6 @@
 from django.db import connection
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
@@ -43,28 +42,29 @@ class CommuneAutocompleteView(APIView):
         operation_id="communes_autocompletion",
         summary="Autocomplétion des communes / commune autocomplete",
         parameters=[
-            OpenApiParameter("q", OpenApiTypes.STR, required=True, description=(
+            OpenApiParameter("q", {"type": "string", "maxLength": 100}, description=(
                 "Nom (sans souci d'accents, de casse ni de tirets, début de mot accepté), code postal ou "
                 "début de code INSEE ; classé par correspondance puis population. / Name (accents, case and "
                 "hyphens ignored, prefixes work), postal code or INSEE code prefix; ranked by match then "
-                "population.")),
-            OpenApiParameter("limit", OpenApiTypes.INT, description=(
+                "population. Vide : aucune suggestion. / Empty: no suggestion.")),
+            OpenApiParameter("limit", {"type": "integer", "minimum": 1, "maximum": AUTOCOMPLETE_MAX}, description=(
                 f"Nombre de suggestions (défaut 10, au plus {AUTOCOMPLETE_MAX}). / Number of suggestions "
                 f"(default 10, at most {AUTOCOMPLETE_MAX}).")),
         ],
-        responses={200: inline_serializer("CommuneSuggestions", {"results": CommuneSchema}),
+        responses={200: inline_serializer("CommuneSuggestions",
+                                          {"results": serializers.ListField(child=CommuneSchema)}),
                    400: OpenApiResponse(description="q manquant ou limit invalide / q missing or bad limit")},
         tags=["territoires"],
     )
     def get(self, request):
         q = (request.query_params.get("q") or "").strip()
-        if not q:
-            return _error("Tapez au moins une lettre ou un chiffre dans q (nom de commune ou code postal).", "q")
         if len(q) > 100:
             return _error("q est trop long (100 caractères au plus).", "q")
         raw_limit = request.query_params.get("limit") or "10"
         if not raw_limit.isdigit() or not (1 <= int(raw_limit) <= AUTOCOMPLETE_MAX):
             return _error(f"limit doit être un entier entre 1 et {AUTOCOMPLETE_MAX}.", "limit")
+        if not any(ch.isalnum() for ch in q):  # nothing typed yet: nothing to suggest (not a mistake)
+            return Response({"results": []})
         communes = (Commune.objects.search(q).select_related("departement")
                     .only("code", "nom", "codes_postaux", "population", "centre", "departement__code",
                           "departement__nom")[: int(raw_limit)])
@@ -72,6 +72,15 @@ class CommuneAutocompleteView(APIView):
             "code": c.code, "nom": c.nom, "departement": {"code": c.departement.code, "nom": c.departement.nom},
             "codes_postaux": c.codes_postaux, "population": c.population,
             "lat": round(c.centre.y, 5), "lon": round(c.centre.x, 5)} for c in communes]})
+
+
+OUTLINES_SCHEMA = {"type": "object", "required": ["type", "features"], "properties": {
+    "type": {"type": "string", "enum": ["FeatureCollection"]},
+    "features": {"type": "array", "items": {"type": "object", "required": ["type", "id", "properties", "geometry"],
+                                            "properties": {"type": {"type": "string", "enum": ["Feature"]},
+                                                           "id": {"type": "string"},
+                                                           "properties": {"type": "object"},
+                                                           "geometry": {"type": "object"}}}}}}
 
 
 class DepartementOutlinesView(APIView):
@@ -82,7 +91,7 @@ class DepartementOutlinesView(APIView):
         summary="Contours simplifiés des départements / simplified outlines of the départements",
         description="FeatureCollection GeoJSON (code, nom, région, population), simplifiée à ~1 km, pour le "
                     "fond des cartes. / GeoJSON FeatureCollection simplified to ~1 km, for map backgrounds.",
-        responses={200: OpenApiResponse(description="FeatureCollection")},
+        responses={200: OpenApiResponse(response=OUTLINES_SCHEMA, description="FeatureCollection")},
         tags=["territoires"],
     )
     def get(self, request):
