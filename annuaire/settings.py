@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "dispositifs",
     "imports",
     "maps",
+    "horaires",
     "rest_framework.authtoken",
     "simple_history",
     "comptes",

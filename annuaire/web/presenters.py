@@ -80,3 +80,54 @@ def facts(dispositif) -> dict:
         "modality": label(Modalite, dispositif.modality) if dispositif.modality else "",
         "coverage": coverage(dispositif),
     }
+
+
+def _time(t) -> str:
+    """9:00, 17:30 — the page language's time format."""
+    from django.utils import formats
+
+    return formats.time_format(t, "TIME_FORMAT")
+
+
+def opening_week(value: str, today) -> list[dict]:
+    """The week's opening hours in the page language: [{day, hours, today}], or [] without usable hours
+    (OSM syntax, or French text read without guessing: "Lundi et jeudi, 9 h – 12 h")."""
+    import datetime as dt
+
+    from django.utils.dates import WEEKDAYS
+
+    from dispositifs import horaires
+
+    monday = today - dt.timedelta(days=today.weekday())
+    rows = []
+    for weekday, ranges in horaires.week(horaires.normalise(value), monday):
+        hours = ", ".join(f"{_time(a)}–{_time(b)}" for a, b in ranges) if ranges else _("Fermé")
+        rows.append({"day": str(WEEKDAYS[weekday]), "hours": hours, "today": weekday == today.weekday(),
+                     "closed": not ranges})
+    return rows if any(not r["closed"] for r in rows) else []
+
+
+def opening_status(value: str, now) -> str:
+    """ "Ouvert maintenant · ferme à 17:00" / "Fermé · ouvre demain à 9:00"; "" without usable hours."""
+    import datetime as dt
+
+    from django.utils.dates import WEEKDAYS
+
+    from dispositifs import horaires
+
+    state = horaires.status(horaires.normalise(value), now)
+    if state is None:
+        return ""
+    if state.open:
+        if state.change is None:
+            return _("Ouvert maintenant")
+        return _("Ouvert maintenant · ferme à %(heure)s") % {"heure": _time(state.change.time())}
+    if state.change is None or state.change - now > dt.timedelta(days=7):
+        return _("Fermé en ce moment")
+    if state.change.date() == now.date():
+        day = _("aujourd'hui")
+    elif state.change.date() == now.date() + dt.timedelta(days=1):
+        day = _("demain")
+    else:
+        day = str(WEEKDAYS[state.change.weekday()])
+    return _("Fermé · ouvre %(jour)s à %(heure)s") % {"jour": day, "heure": _time(state.change.time())}

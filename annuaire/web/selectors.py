@@ -70,3 +70,27 @@ def outline_geojson(code: str) -> str | None:
            .annotate(geojson=AsGeoJSON(simplified, precision=4)).values_list("geojson", flat=True).first())
     return row
 
+
+
+def page_extras(results) -> dict[int, dict]:
+    """What a results page shows beyond the search's columns, for the page's rows only, in two queries:
+    contacts (dispositif, else structure) and the nearest lieu's opening hours. {dispositif id: {...}}."""
+    ids = [r.dispositif.id for r in results]
+    extras = {pk: {"phone": phone or s_phone or "", "website": website or s_website or "", "hours": ""}
+              for pk, phone, website, s_phone, s_website in Dispositif.objects.filter(pk__in=ids).values_list(
+                  "pk", "phone", "website", "structure__phone", "structure__website")}
+    lieu_ids = {r.lieu_proche.id: r.dispositif.id for r in results if r.lieu_proche is not None}
+    for lieu_id, hours in Lieu.objects.filter(pk__in=lieu_ids).values_list("pk", "opening_hours"):
+        extras.setdefault(lieu_ids[lieu_id], {})["hours"] = hours
+    return extras
+
+
+def open_dispositifs(ids, *, when=None, day=None) -> set[int]:
+    """Among `ids`, the dispositifs with a lieu open at `when` (naive local time) or some time on `day`."""
+    from dispositifs import horaires
+
+    rows = Lieu.objects.filter(dispositif_id__in=list(ids)).exclude(opening_hours="").values_list(
+        "dispositif_id", "opening_hours")
+    if when is not None:
+        return {pk for pk, hours in rows if horaires.is_open(hours, when)}
+    return {pk for pk, hours in rows if horaires.open_on_day(hours, day)}

@@ -5,6 +5,7 @@ import json
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_GET
 from dispositifs.models import Dispositif, Theme
 from dispositifs.recherche import SearchTimeout
 from dispositifs.vocabulaires import Modalite, NiveauFrancais, Public
+from horaires.models import Fermeture
 from territoires.models import Departement
 
 from . import presenters, search_page, selectors
@@ -30,6 +32,14 @@ def dispositif_detail(request, pk: int):
     except Dispositif.DoesNotExist:
         raise Http404("Dispositif inconnu ou non publié.") from None
     lieux = list(dispositif.lieux.all())
+    now = timezone.localtime().replace(tzinfo=None)
+    closures = list(Fermeture.objects.filter(dispositif=dispositif).upcoming(now.date()))
+    for lieu in lieux:  # the week in the page language, "ouvert maintenant", closures; else the text as written
+        lieu.closures = [f for f in closures if f.lieu_id in (None, lieu.pk)]
+        closed_now = any(f.debut <= now.date() <= f.fin for f in lieu.closures)
+        lieu.week = presenters.opening_week(lieu.opening_hours, now.date())
+        lieu.status = _("Fermé temporairement") if closed_now and lieu.week else \
+            presenters.opening_status(lieu.opening_hours, now)
     points = [{"lat": round(lieu.point.y, 5), "lon": round(lieu.point.x, 5), "title": lieu.name or dispositif.title,
                "place": lieu.commune.nom} for lieu in lieux]
     departement = lieux[0].commune.departement_id if lieux else None
@@ -86,7 +96,7 @@ def recherche(request):
     params = request.GET
     context = {"rayons": search_page.RAYONS_KM, "lieu_text": params.get("lieu", ""), "error": None,
                "publics": Public.choices, "niveaux": NiveauFrancais.choices, "modalites": Modalite.choices,
-               "params": params}
+               "params": params, "ouvert_days": _ouvert_choices(), "ouvert": params.get("ouvert", "")}
     try:
         place, filters, result = search_page.run(params)
     except search_page.AmbiguousPlace as exc:
@@ -107,19 +117,28 @@ def recherche(request):
     if place is None:
         return render(request, "annuaire/recherche.html", context)
 
-    paginator = Paginator(result, search_page.PAGE_SIZE)  # its count comes with page 1's statement
-    try:
-        number = paginator.validate_number(_page_number(params.get("page")))
-    except EmptyPage:
-        number = paginator.num_pages
-    results = result.page(number, search_page.PAGE_SIZE)  # the same (offset, size) as the count's: no re-run
-    page = Page(results, number, paginator)
+    ouvert = _ouvert_moment(params.get("ouvert", ""))
+    if ouvert is None:
+        paginator = Paginator(result, search_page.PAGE_SIZE)  # its count comes with page 1's statement
+        try:
+            number = paginator.validate_number(_page_number(params.get("page")))
+        except EmptyPage:
+            number = paginator.num_pages
+        results = result.page(number, search_page.PAGE_SIZE)  # the same (offset, size) as the count's: no re-run
+        page, count = Page(results, number, paginator), result.count
+    else:  # "open now / on a day": read from the lieux' hours, among the first OUVERT_MAX results
+        rows = [row for n in (1, 2) for row in result.page(n, OUVERT_MAX // 2)]
+        kept = selectors.open_dispositifs({r.dispositif.id for r in rows}, **ouvert)
+        rows = [r for r in rows if r.dispositif.id in kept]
+        page = Paginator(rows, search_page.PAGE_SIZE).get_page(_page_number(params.get("page")))
+        results, count = list(page.object_list), len(rows)
+    _add_contacts_and_hours(results)
     points = [{"lat": round(r.lieu_proche.point.y, 5), "lon": round(r.lieu_proche.point.x, 5),
                "title": r.dispositif.title, "url": r.dispositif.get_absolute_url(), "place": r.lieu_proche.commune.nom}
               for r in results if r.lieu_proche is not None]
     nearby = sum(1 for r in results if r.portee == "proximite")
     context.update(
-        place=place, filters=filters, result=result, page=page, count=result.count,
+        place=place, filters=filters, result=result, page=page, count=count,
         groups=search_page.group_by_portee(results),
         facets=search_page.theme_facets(search_page.facettes_for_switching(place, filters, result), filters.themes),
         map_points=points, outline_code=place.departement.code,
@@ -130,6 +149,48 @@ def recherche(request):
     if not place.point.equals(place.commune.centre):  # a position: keep it for the next filter change
         context.update(point_lat=f"{place.point.y:.5f}", point_lon=f"{place.point.x:.5f}")
     return render(request, "annuaire/recherche.html", context)
+
+
+OUVERT_MAX = 200
+OUVERT_DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+
+
+def _ouvert_moment(value: str) -> dict | None:
+    """`ouvert=maintenant` -> {"when": now}; `ouvert=lundi` (or a date 2026-12-01) -> {"day": that date}."""
+    import datetime as dt
+
+    value = (value or "").strip().lower()
+    now = timezone.localtime().replace(tzinfo=None)
+    if not value:
+        return None
+    if value in {"maintenant", "now", "1", "true"}:
+        return {"when": now}
+    if value in OUVERT_DAYS:
+        ahead = (OUVERT_DAYS.index(value) - now.weekday()) % 7
+        return {"day": now.date() + dt.timedelta(days=ahead)}
+    try:
+        return {"day": dt.date.fromisoformat(value)}
+    except ValueError:
+        return None
+
+
+def _ouvert_choices() -> list[tuple[str, str]]:
+    from django.utils.dates import WEEKDAYS
+
+    return [("maintenant", _("Ouvert maintenant"))] + [(day, str(WEEKDAYS[i]).capitalize())
+                                                      for i, day in enumerate(OUVERT_DAYS)]
+
+
+def _add_contacts_and_hours(results) -> None:
+    """Each row gets `phone`, `website` and `open_status` ("Ouvert maintenant · ferme à 17:00") for the card
+    and the printed sheet (two queries for the page, selectors.page_extras)."""
+    extras = selectors.page_extras(results)
+    now = timezone.localtime().replace(tzinfo=None)
+    for r in results:
+        extra = extras.get(r.dispositif.id, {})
+        r.phone, r.website = extra.get("phone", ""), extra.get("website", "")
+        r.open_status = presenters.opening_status(extra.get("hours", ""), now)
+        r.hours_text = "" if r.open_status else extra.get("hours", "")
 
 
 def _page_number(value) -> int:
