@@ -8,6 +8,8 @@ PORT ?= 8000
 .PHONY: demo test setup install db stop stop-worker worker status migrate territoires demo-data serve lint bench bench-import bench-search bench-maps bench-export
 
 demo: setup demo-data serve          ## install everything, load the demo data, serve on 127.0.0.1:8000
+# The demo's emails (invitations, password reset, reminders) are written to var/mail/.
+demo: export EMAIL_BACKEND ?= django.core.mail.backends.filebased.EmailBackend
 
 test: setup                          ## the whole suite against the project's PostGIS
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no test collected" >&2; exit 1; fi; exit $$rc
@@ -33,6 +35,7 @@ demo-data:
 	@$(MANAGE) load_demo
 	@$(MANAGE) shell -c "from django.contrib.auth.models import User; User.objects.filter(is_superuser=True).exists() \
 		or User.objects.create_superuser('demo', 'demo@example.org', 'demo') and print('==> admin: demo / demo (local demo only)')"
+	@$(MANAGE) demo_accounts
 
 serve:                               ## gunicorn, with the job runner in the background (log: var/worker.log)
 	@echo "==> Annuaire on http://$(HOST):$(PORT)/ (admin: /admin/, API docs: /api/docs/); Ctrl-C to stop"

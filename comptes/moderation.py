@@ -30,8 +30,10 @@ def write(user, data: dict, *, current: Dispositif | None = None, full: bool = T
     """Create (current=None) or edit a dispositif from a payload in the API's shape.
 
     Raises ValidationError (what to fix, by payload key) or PermissionDenied (a French sentence)."""
+    if current is not None:
+        permissions.require_edit(user, current)
     draft = parse_payload(data, full=full)
-    if permissions.role(user) == "structure" and (current is None or not draft.structure_given):
+    if permissions.role(user) == "structure" and not (isinstance(data, dict) and data.get("structure")):
         # a member writes for its structure, whatever the payload says
         draft.structure, draft.structure_given = permissions.compte(user).structure, True
     permissions.require_write(user, draft, current)

@@ -282,7 +282,9 @@ def _replace_lieux(d: Dispositif, lieux: list[dict], *, user, via: str) -> None:
     for item in lieux:
         lieu = existing.get(item["id"]) or Lieu(dispositif=d)
         changed = lieu.pk is None
-        for attr in (*LIEU_FIELDS.values(), "commune", "point", "precision"):
+        if lieu.commune_id != item["commune"].pk:
+            lieu.commune, changed = item["commune"], True
+        for attr in (*LIEU_FIELDS.values(), "point", "precision"):
             if attr in item and getattr(lieu, attr) != item[attr]:
                 setattr(lieu, attr, item[attr])
                 changed = True

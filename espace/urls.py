@@ -22,7 +22,8 @@ urlpatterns = [
                        "choisir un mot de passe vient de lui être envoyé."}), name="mot-de-passe-envoye"),
     path("mot-de-passe/<uidb64>/<token>/", auth.PasswordResetConfirmView.as_view(
         template_name="espace/mot_de_passe_choix.html", success_url=reverse_lazy("espace:mot-de-passe-fait"),
-        post_reset_login=True, **AUTH), name="mot-de-passe-choix"),
+        post_reset_login=True, post_reset_login_backend="django.contrib.auth.backends.ModelBackend",
+        **AUTH), name="mot-de-passe-choix"),
     path("mot-de-passe/fait/", auth.PasswordResetCompleteView.as_view(
         template_name="espace/message.html",
         extra_context={"title": "Mot de passe enregistré", "text": "Vous pouvez utiliser votre espace."}),

@@ -3,6 +3,7 @@ a Dijon structure, the national team; a fiche inside 21, one outside (Rennes, 35
 
 from types import SimpleNamespace
 
+import pytest
 from django.contrib.gis.geos import Point
 
 from comptes.services import api_token, save_account
@@ -11,6 +12,12 @@ from territoires.models import Commune
 
 FRANCAIS = "lecture-ecriture-calcul--maitriser-le-francais"
 PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """PBKDF2's 1,000,000 rounds per account would dominate these tests; the hasher is not under test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def dispositif(title, *, structure=None, commune=None, national=False, status="publie", departements=()):
