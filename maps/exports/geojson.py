@@ -1,6 +1,7 @@
 """GeoJSON: a FeatureCollection of lieux (properties = the export row), with a top-level
 `metadata` member (attribution, licence, date). A dispositif without lieu is a Feature with a
-null geometry, which RFC 7946 allows, so nothing is lost."""
+null geometry, which RFC 7946 allows, so nothing is lost. The exports write GeoJSON with
+PostgreSQL's COPY (sql.py); this writer stays as the reference it is tested against."""
 
 import json
 

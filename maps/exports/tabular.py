@@ -1,6 +1,7 @@
-"""CSV and XLSX writers. Attribution: XLSX carries it in a second sheet « À propos »; CSV has no
-standard place for it, so the HTTP answer carries it in headers (see api/exports.py) and the
-command prints it."""
+"""CSV and XLSX writers from the Python rows. Attribution: XLSX carries it in a second sheet
+« À propos »; CSV has no standard place for it, so the HTTP answer carries it in headers (see
+api/exports.py) and the command prints it. The exports write CSV with PostgreSQL's COPY (sql.py);
+`write_csv` stays as the reference the COPY output is tested against, cell for cell."""
 
 import csv
 
