@@ -178,3 +178,7 @@ class Lieu(models.Model):
 
     def clean(self):
         validation.check_lieu(self)
+
+
+# The search's side tables (models whose columns come from dispositifs/filters.py).
+from .side_tables import RechercheCouverture, RechercheGeneration, RechercheLieu  # noqa: E402, F401

@@ -2,7 +2,8 @@
 
 `reachable_from()` is the readable definition of "what is available near me" (DESIGN.md §4);
 `dispositifs.recherche` runs the same rules as one indexed SQL statement for speed, and the tests
-check that both agree on a hand-built map.
+check that both agree on a hand-built map (docs/ARCHITECTURE.md, "The search path"). `matching()`
+applies the ORM condition of each filter of dispositifs/filters.py, where each filter is declared once.
 """
 
 from django.contrib.gis.db.models.functions import Distance
@@ -10,22 +11,11 @@ from django.contrib.gis.measure import D
 from django.db import models
 from django.db.models.functions import Now
 
-from .vocabulaires import Modalite, NiveauFrancais, Public, Statut
+from .filters import FILTRES, MODALITES_COMPATIBLES, niveaux_accessibles  # noqa: F401 (re-exported)
+from .vocabulaires import Statut
 
 # portée, finest first: the position is the rank used for ordering.
 PORTEES = ("proximite", "commune", "departement", "region", "national")
-
-# A "présentiel" or "à distance" seeker is also served by a "mixte" action.
-MODALITES_COMPATIBLES = {
-    Modalite.PRESENTIEL: [Modalite.PRESENTIEL, Modalite.MIXTE],
-    Modalite.DISTANCE: [Modalite.DISTANCE, Modalite.MIXTE],
-    Modalite.MIXTE: [Modalite.MIXTE],
-}
-
-
-def niveaux_accessibles(niveau: str) -> list[str]:
-    """French levels an action may require for a person at `niveau` (blank = no requirement)."""
-    return ["", *[c.value for c in NiveauFrancais][: NiveauFrancais.rank(niveau) + 1]]
 
 
 class ThemeQuerySet(models.QuerySet):
@@ -58,25 +48,13 @@ class DispositifQuerySet(models.QuerySet):
             models.Exists(through.objects.filter(dispositif_id=models.OuterRef("pk"), theme_id__in=wanted)))
 
     def matching(self, filters):
-        """Apply the eligibility filters of a `recherche.Filters` (place-independent ones)."""
-        qs = self.with_themes(filters.themes)
-        if filters.public:
-            qs = qs.filter(models.Q(publics__contains=[filters.public]) | models.Q(publics__contains=[Public.TOUS])
-                           | models.Q(publics=[]))
-        if filters.langue:
-            q = models.Q(languages__contains=[filters.langue])
-            if filters.langue == "fr":
-                q |= models.Q(languages=[])
-            qs = qs.filter(q)
-        if filters.age is not None:
-            qs = qs.filter(models.Q(age_min__isnull=True) | models.Q(age_min__lte=filters.age),
-                           models.Q(age_max__isnull=True) | models.Q(age_max__gte=filters.age))
-        if filters.gratuit is not None:
-            qs = qs.filter(free=filters.gratuit)
-        if filters.modalite:
-            qs = qs.filter(modality__in=MODALITES_COMPATIBLES[filters.modalite])
-        if filters.niveau_francais:
-            qs = qs.filter(french_level__in=niveaux_accessibles(filters.niveau_francais))
+        """Apply the eligibility filters of a `Filters` (place-independent ones): the ORM condition
+        of each declared filter that has a value (dispositifs/filters.py)."""
+        qs = self
+        for filtre in FILTRES:
+            value = getattr(filters, filtre.name)
+            if filtre.active(value):
+                qs = qs.filter(filtre.condition(value))
         return qs
 
     # -- geography ------------------------------------------------------------------------------

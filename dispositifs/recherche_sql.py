@@ -1,18 +1,24 @@
-"""The statements behind `recherche.search`: the local part of a search and the national slice.
+"""The statements behind `recherche.search` (docs/ARCHITECTURE.md, "The search path").
 
 Why raw SQL: the rules fit the ORM (`DispositifQuerySet.reachable_from`), but the ORM can only
 state them as "test every published dispositif" (a CASE of EXISTS per row, 100,000 rows). Fast
-is the other way round: start from the indexes (KNN `<->` on the lieux' GiST index bounded by
-ST_DWithin; the coverage through tables by code), keep each dispositif once with its finest
-reason, then order, count, count per theme and cut the page, all in one round trip. The ORM
-cannot express the MATERIALIZED CTEs, DISTINCT ON, LATERAL nearest lieu and json aggregates of
-that plan. National offers are the same for every place: they are a separate statement whose
-answer `recherche` keeps per filter set.
-Every value is a bound parameter; the only formatted parts are table names and fixed fragments."""
+is the other way round: start from the indexes of the side tables (dispositifs/side_tables.py),
+whose rows carry the filter columns of dispositifs/filters.py: KNN `<->` on the lieux' GiST index
+bounded by ST_DWithin, then one index range per coverage code (commune, département, région);
+keep each dispositif once with its finest reason, then order, count, count per theme, cut the
+page and write its results as JSON, all in one round trip. The ORM cannot express the
+MATERIALIZED CTEs, DISTINCT ON, LATERAL nearest lieu and JSON aggregates of that plan.
 
-from .models import Dispositif, Lieu, Theme
-from .querysets import MODALITES_COMPATIBLES, niveaux_accessibles
-from .vocabulaires import Public, Statut
+National offers are the same for every place: `build_national` reads them (range `n` of the
+coverage table, already in title order) and `recherche` keeps that slice per filter set and
+database generation. Every value is a bound parameter; the only formatted parts are table
+names, the declared SQL fragments and fixed constants.
+"""
+
+from .filters import FILTRES
+from .models import Dispositif, Lieu, Structure, Theme
+from .querysets import PORTEES
+from .side_tables import RechercheCouverture, RechercheGeneration, RechercheLieu
 
 # Proximity keeps the KNN_LIMIT nearest matching lieux within the radius: beyond that a person
 # does not scroll, and the index scan stays short in the densest cities.
@@ -20,89 +26,86 @@ KNN_LIMIT = 200
 
 T_DISPOSITIF = Dispositif._meta.db_table
 T_LIEU = Lieu._meta.db_table
+T_STRUCTURE = Structure._meta.db_table
 T_THEME = Theme._meta.db_table
-# One row per lieu with its point and its dispositif's filter columns, kept by triggers (migration
-# 0004 says why): the KNN walk filters on the row the index points to, without joins.
-T_LIEU_RECHERCHE = "dispositifs_lieu_recherche"
-T_FACETTES = "dispositifs_dispositif_facettes"
 T_THEMES = Dispositif.themes.through._meta.db_table
-T_COMMUNES = Dispositif.communes.through._meta.db_table
-T_DEPARTEMENTS = Dispositif.departements.through._meta.db_table
-T_REGIONS = Dispositif.regions.through._meta.db_table
+T_COMMUNE = Lieu._meta.get_field("commune").related_model._meta.db_table
+T_SIDE_LIEU = RechercheLieu._meta.db_table
+T_SIDE_COUVERTURE = RechercheCouverture._meta.db_table
+T_GENERATION = RechercheGeneration._meta.db_table
 
 ORIGIN = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography"
+_PORTEES = "ARRAY[" + ", ".join(f"'{p}'" for p in PORTEES) + "]"
 
 
-def where_filters(filters, theme_ids, params: dict, alias: str = "d", *, themes_column: bool = False) -> str:
-    """SQL conditions on the dispositif row `alias` for the filters (same rules as
-    `DispositifQuerySet.matching`); adds its values to `params`. With `themes_column`, `alias` is a
-    row of the lieux' side table (T_LIEU_RECHERCHE) whose `themes` array replaces the EXISTS."""
-    conds = [f"{alias}.status = %(statut)s", f"({alias}.end_date IS NULL OR {alias}.end_date >= CURRENT_DATE)"]
-    params["statut"] = Statut.PUBLIE.value
-    if filters.themes and themes_column:
-        params["themes"] = list(theme_ids)
-        conds.append(f"{alias}.themes && %(themes)s::varchar[]")
-    elif filters.themes:
-        params["themes"] = list(theme_ids)
-        conds.append(f"EXISTS (SELECT 1 FROM {T_THEMES} dt WHERE dt.dispositif_id = {alias}.id "
-                     "AND dt.theme_id = ANY(%(themes)s))")
-    if filters.public:
-        params["public"] = [filters.public]
-        params["tous"] = [Public.TOUS.value]
-        conds.append(f"({alias}.publics @> %(public)s::varchar[] OR {alias}.publics @> %(tous)s::varchar[] "
-                     f"OR {alias}.publics = '{{}}')")
-    if filters.langue:
-        params["langue"] = [filters.langue]
-        empty = f" OR {alias}.languages = '{{}}'" if filters.langue == "fr" else ""
-        conds.append(f"({alias}.languages @> %(langue)s::varchar[]{empty})")
-    if filters.age is not None:
-        params["age"] = filters.age
-        conds.append(f"({alias}.age_min IS NULL OR {alias}.age_min <= %(age)s) "
-                     f"AND ({alias}.age_max IS NULL OR {alias}.age_max >= %(age)s)")
-    if filters.gratuit is not None:
-        params["gratuit"] = filters.gratuit
-        conds.append(f"{alias}.free = %(gratuit)s")
-    if filters.modalite:
-        params["modalites"] = [str(m) for m in MODALITES_COMPATIBLES[filters.modalite]]
-        conds.append(f"{alias}.modality = ANY(%(modalites)s)")
-    if filters.niveau_francais:
-        params["niveaux"] = niveaux_accessibles(filters.niveau_francais)
-        conds.append(f"{alias}.french_level = ANY(%(niveaux)s)")
+def where(filters, alias: str, params: dict) -> str:
+    """The conditions on a side-table row `alias`: still running, and each declared filter that
+    has a value (its SQL fragment, its value added to `params`)."""
+    conds = [f"({alias}.end_date IS NULL OR {alias}.end_date >= CURRENT_DATE)"]
+    for filtre in FILTRES:
+        value = getattr(filters, filtre.name)
+        if filtre.active(value):
+            conds.append(filtre.where(alias, value, params))
     return " AND ".join(conds)
 
 
-# Counts per theme over the rows of a CTE, a parent theme counting its sub-themes' dispositifs:
-# the slugs (own themes and their parents, distinct) come from the side table T_FACETTES (0005).
-FACETTES = f"""
-    SELECT json_object_agg(f.slug, f.n) FROM (
-        SELECT s.slug, count(*) AS n
-        FROM {{rows}} r
-        JOIN {T_FACETTES} fa ON fa.dispositif_id = r.id
-        CROSS JOIN LATERAL unnest(fa.slugs) s(slug)
-        WHERE true {{where}}
-        GROUP BY s.slug
+# Counts per theme over rows carrying the `themes` column (own themes and their parents, so a
+# parent counts its sub-themes' dispositifs once).
+FACETTES = """
+    SELECT coalesce(json_object_agg(f.slug, f.n), '{{}}')::text FROM (
+        SELECT s.slug, count(*) AS n FROM {rows} r CROSS JOIN LATERAL unnest(r.themes) s(slug)
+        WHERE true {where} GROUP BY s.slug
     ) f"""
 
+# The results of a page as JSON, from `page(id, level, dist, lieu_id, pos)`: what
+# api.serializers.ResultSerializer describes, with the `url` prefix bound as %(url)s.
+CARDS = f"""
+    SELECT coalesce(json_agg(json_build_object(
+        'id', d.id, 'titre', d.title, 'resume', d.summary,
+        'structure', CASE WHEN s.id IS NULL THEN NULL ELSE json_build_object('id', s.id, 'nom', s.name) END,
+        'themes', (SELECT coalesce(json_agg(json_build_object('slug', t.slug, 'label', t.label)
+                                            ORDER BY t.parent_id, t.position, t.slug), '[]')
+                   FROM {T_THEMES} dt JOIN {T_THEME} t ON t.slug = dt.theme_id WHERE dt.dispositif_id = d.id),
+        'gratuit', d.free, 'modalite', d.modality,
+        'portee', ({_PORTEES})[p.level + 1],
+        'distance_m', round(p.dist)::int,
+        'lieu_proche', CASE WHEN l.id IS NULL THEN NULL ELSE json_build_object(
+            'id', l.id, 'nom', l.name, 'adresse', l.address, 'code_postal', l.postal_code,
+            'commune', json_build_object('code', c.code, 'nom', c.nom),
+            'lat', round(ST_Y(l.point::geometry)::numeric, 6), 'lon', round(ST_X(l.point::geometry)::numeric, 6)) END,
+        'url', %(url)s || d.id || '/'
+    ) ORDER BY p.pos), '[]')::text
+    FROM page p
+    JOIN {T_DISPOSITIF} d ON d.id = p.id
+    LEFT JOIN {T_STRUCTURE} s ON s.id = d.structure_id
+    LEFT JOIN {T_LIEU} l ON l.id = p.lieu_id
+    LEFT JOIN {T_COMMUNE} c ON c.code = l.commune_id"""
 
-def build_local(place, filters, *, theme_ids, offset: int, limit: int) -> tuple[str, dict]:
+# The nearest lieu of a dispositif matched by its coverage (true spheroid distance, like the ORM).
+NEAREST = f"""
+    SELECT l2.id AS lieu_id, ST_Distance(l2.point, {ORIGIN}) AS dist FROM {T_LIEU} l2
+    WHERE l2.dispositif_id = {{id}} {{cond}} ORDER BY 2 LIMIT 1"""
+
+
+def build_local(place, filters, *, offset: int, limit: int, url: str) -> tuple[str, dict]:
     """The local part of a search: proximity and coverage of the commune, département, région.
 
-    Returns one row: (count, facettes json, page json, ids of the national dispositifs among them).
-    Page rows are [id, rank, distance_m, lieu_id], rank being the index in querysets.PORTEES.
-    Facettes leave out national dispositifs when the national slice is added (it counts them)."""
+    Returns one row: (count, facettes JSON text, page results JSON text, ids of the national
+    dispositifs among them, generation). Facettes leave out national dispositifs when the
+    national slice is added (it counts them)."""
     params = {
         "lon": place.point.x, "lat": place.point.y, "radius_m": filters.rayon_km * 1000.0, "knn": KNN_LIMIT,
-        "commune": place.commune.code, "departement": place.departement.code, "region": place.region.code,
-        "offset": offset, "limit": limit, "with_national": bool(filters.national),
+        "codes": ["c" + place.commune.code, "d" + place.departement.code, "r" + place.region.code],
+        "offset": offset, "limit": limit, "with_national": bool(filters.national), "url": url,
     }
-    where = where_filters(filters, theme_ids, params)
-    where_near = where_filters(filters, theme_ids, params, "l", themes_column=True)
+    where_near = where(filters, "l", params)
+    where_cover = where(filters, "c", params)
     facettes = FACETTES.format(rows="ranked", where="AND NOT (r.national AND %(with_national)s)")
     sql = f"""
 WITH near AS MATERIALIZED (
-    SELECT DISTINCT ON (k.id) k.id, k.lieu_id, k.dist, k.national FROM (
-        SELECT l.dispositif_id AS id, l.lieu_id, ST_Distance(l.point, {ORIGIN}) AS dist, l.national
-        FROM {T_LIEU_RECHERCHE} l
+    SELECT DISTINCT ON (k.id) k.id, k.lieu_id, k.dist, k.national, k.themes FROM (
+        SELECT l.dispositif_id AS id, l.lieu_id, ST_Distance(l.point, {ORIGIN}) AS dist, l.national, l.themes
+        FROM {T_SIDE_LIEU} l
         WHERE ST_DWithin(l.point, {ORIGIN}, %(radius_m)s) AND {where_near}
         ORDER BY l.point <-> {ORIGIN}
         LIMIT %(knn)s
@@ -110,23 +113,16 @@ WITH near AS MATERIALIZED (
     ORDER BY k.id, k.dist
 ),
 cover AS MATERIALIZED (
-    SELECT d.id, c.level, d.title, d.national
-    FROM (
-        SELECT c.id, min(c.level) AS level FROM (
-            SELECT dispositif_id AS id, 1 AS level FROM {T_COMMUNES} WHERE commune_id = %(commune)s
-            UNION ALL SELECT dispositif_id, 2 FROM {T_DEPARTEMENTS} WHERE departement_id = %(departement)s
-            UNION ALL SELECT dispositif_id, 3 FROM {T_REGIONS} WHERE region_id = %(region)s
-        ) c
-        WHERE NOT EXISTS (SELECT 1 FROM near n WHERE n.id = c.id)
-        GROUP BY c.id
-    ) c
-    JOIN {T_DISPOSITIF} d ON d.id = c.id
-    WHERE {where}
+    SELECT DISTINCT ON (c.dispositif_id) c.dispositif_id AS id, c.level, c.title, c.national, c.themes
+    FROM {T_SIDE_COUVERTURE} c
+    WHERE c.code = ANY(%(codes)s::varchar[]) AND {where_cover}
+      AND NOT EXISTS (SELECT 1 FROM near n WHERE n.id = c.dispositif_id)
+    ORDER BY c.dispositif_id, c.level
 ),
 ranked AS MATERIALIZED (
-    SELECT n.id, 0 AS level, n.dist, n.lieu_id, ''::text AS title, n.national FROM near n
+    SELECT n.id, 0 AS level, n.dist, n.lieu_id, ''::text AS title, n.national, n.themes FROM near n
     UNION ALL
-    SELECT c.id, c.level, NULL, NULL, c.title, c.national FROM cover c
+    SELECT c.id, c.level, NULL, NULL, c.title, c.national, c.themes FROM cover c
 ),
 -- Where each portée starts in the answer: only the levels the page overlaps need the nearest
 -- lieu of their coverage matches (one index probe each), the others are only counted.
@@ -139,10 +135,7 @@ window_rows AS (
            l.start
     FROM ranked r
     JOIN levels l ON l.level = r.level AND l.start < %(offset)s + %(limit)s AND l.start + l.n > %(offset)s
-    LEFT JOIN LATERAL (
-        SELECT l2.id AS lieu_id, ST_Distance(l2.point, {ORIGIN}) AS dist FROM {T_LIEU} l2
-        WHERE l2.dispositif_id = r.id AND r.level > 0 ORDER BY 2 LIMIT 1
-    ) nl ON true
+    LEFT JOIN LATERAL ({NEAREST.format(id="r.id", cond="AND r.level > 0")}) nl ON true
 ),
 page AS (
     SELECT * FROM (
@@ -155,21 +148,41 @@ page AS (
 SELECT
     (SELECT count(*) FROM ranked),
     ({facettes}),
-    (SELECT json_agg(json_build_array(p.id, p.level, p.dist, p.lieu_id) ORDER BY p.pos) FROM page p),
-    (SELECT coalesce(array_agg(id), '{{}}') FROM ranked WHERE national)
+    ({CARDS}),
+    (SELECT coalesce(array_agg(id), '{{}}') FROM ranked WHERE national),
+    (SELECT max(id) FROM {T_GENERATION})
 """
     return sql, params
 
 
-def build_national(filters, *, theme_ids) -> tuple[str, dict]:
-    """The national slice: every national dispositif passing the filters, by title, and its facettes.
-    The same for every place, hence cached per filter set by `recherche`. Returns (ids, facettes)."""
-    params = {}
-    where = where_filters(filters, theme_ids, params)
+def build_national(filters) -> tuple[str, dict]:
+    """The national slice: every national dispositif passing the filters, by title, and its
+    facettes. The same for every place, hence cached by `recherche`. Returns (ids, facettes JSON
+    text, generation)."""
+    params: dict = {}
+    where_nat = where(filters, "c", params)
     sql = f"""
-WITH nat AS MATERIALIZED (SELECT d.id, d.title FROM {T_DISPOSITIF} d WHERE d.national AND {where})
+WITH nat AS MATERIALIZED (
+    SELECT c.dispositif_id AS id, c.title, c.themes FROM {T_SIDE_COUVERTURE} c WHERE c.code = 'n' AND {where_nat}
+)
 SELECT
     (SELECT coalesce(array_agg(id ORDER BY title, id), '{{}}') FROM nat),
-    ({FACETTES.format(rows="nat", where="")})
+    ({FACETTES.format(rows="nat", where="")}),
+    (SELECT max(id) FROM {T_GENERATION})
+"""
+    return sql, params
+
+
+def build_cards(place, ids: list[int], *, level: int, url: str) -> tuple[str, dict]:
+    """The results JSON of given dispositifs (the national part of a page), in that order, each
+    with its nearest lieu."""
+    params = {"lon": place.point.x, "lat": place.point.y, "ids": list(ids), "level": level, "url": url}
+    sql = f"""
+WITH page AS (
+    SELECT x.id, %(level)s AS level, nl.dist, nl.lieu_id, x.pos
+    FROM unnest(%(ids)s::bigint[]) WITH ORDINALITY x(id, pos)
+    LEFT JOIN LATERAL ({NEAREST.format(id="x.id", cond="")}) nl ON true
+)
+{CARDS}
 """
     return sql, params

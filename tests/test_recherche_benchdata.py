@@ -1,9 +1,9 @@
-"""The benchmark generator (dispositifs/benchdata.py) writes the promised shape, and search runs on it."""
+"""The benchmark generator (bench/data.py) writes the promised shape, and search runs on it."""
 
 import pytest
 from django.db import connection
 
-from dispositifs import benchdata
+from bench import data as benchdata
 from dispositifs.models import Dispositif, Lieu
 from dispositifs.recherche import Filters, resolve_place, search
 

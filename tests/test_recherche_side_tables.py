@@ -1,4 +1,4 @@
-"""The search's side tables (migrations 0004, 0005) follow every write, through their triggers:
+"""The search's side tables (dispositifs/side_tables.py) follow every write, through their triggers:
 a change to a dispositif, its themes or its lieux is seen by the next search, and the facettes."""
 
 import pytest
@@ -57,5 +57,5 @@ def test_lieu_moves_and_deletes(chenove):
     assert d.pk not in found(chenove, rayon_km=5)
     lieu.delete()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM dispositifs_lieu_recherche WHERE dispositif_id = %s", [d.pk])
+        cursor.execute("SELECT count(*) FROM dispositifs_recherche_lieu WHERE dispositif_id = %s", [d.pk])
         assert cursor.fetchone()[0] == 0

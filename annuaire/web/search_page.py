@@ -11,11 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from dispositifs.localisation import AmbiguousPlace
 from dispositifs.recherche import (
-    Filters,
     InvalidSearch,
     Place,
     PlaceNotFound,
     known_themes,
+    parse_filters,
     resolve_place,
     search,
 )
@@ -124,7 +124,7 @@ def wider_radius(rayon_km: float) -> int | None:
 def run(params):
     """Everything the results page shows for a query string; exceptions are the search's own."""
     place = place_from_form(params)
-    filters = Filters.from_params(params)
+    filters = parse_filters(params)   # the API's parsing (dispositifs/filters.py)
     if place is None:
         return None, filters, None
     return place, filters, search(place, filters)

@@ -86,6 +86,8 @@ class ResultSerializer(serializers.Serializer):
     resume = serializers.CharField()
     structure = StructureRefSerializer(allow_null=True)
     themes = ThemeRefSerializer(many=True)
+    gratuit = serializers.BooleanField(allow_null=True)
+    modalite = serializers.CharField()
     portee = serializers.ChoiceField(["proximite", "commune", "departement", "region", "national"],
                                      help_text="La raison la plus fine / the finest reason it matches.")
     distance_m = serializers.IntegerField(allow_null=True, help_text="Distance au lieu le plus proche, en mètres.")

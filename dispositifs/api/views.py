@@ -1,7 +1,12 @@
 """API v1 of the dispositifs: the near-me search and the catalogue. Thin: parse, call
 `dispositifs.recherche` / the QuerySet methods, shape the answer."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+import json
+
+from django.http import HttpResponse
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import JSONRenderer
@@ -9,33 +14,35 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from dispositifs.filters import CatalogueParams, RechercheParams, filters_from, parse_filters
 from dispositifs.localisation import AmbiguousPlace
 from dispositifs.models import Dispositif
 from dispositifs.recherche import (
     PAGE_SIZE_DEFAULT,
     PAGE_SIZE_MAX,
-    Filters,
     InvalidSearch,
     SearchTimeout,
-    parse_page,
     resolve_place_from_params,
-    search,
+    run_search,
 )
 from territoires.models import Departement, Region
 
-from . import docs
 from .serializers import (
     DispositifDetailSerializer,
     DispositifSerializer,
     ErrorSerializer,
     RechercheSerializer,
     feature_collection,
-    result_data,
 )
 
 ERRORS = {400: OpenApiResponse(ErrorSerializer, description="Paramètre invalide ou lieu introuvable / "
                                                             "invalid parameter or unknown place."),
           503: OpenApiResponse(ErrorSerializer, description="Recherche trop longue / search timed out.")}
+
+
+FORMAT = OpenApiParameter("format", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=["json", "geojson"],
+                          description="json (défaut) ou geojson : une FeatureCollection des lieux. / "
+                                      "json (default) or geojson: a FeatureCollection of the lieux.")
 
 
 class GeoJSONRenderer(JSONRenderer):
@@ -74,27 +81,28 @@ class RechercheView(SearchErrorsMixin, APIView):
             "(`portee`): proximity (a lieu within the radius, by distance), then coverage of the commune, "
             "département, région (nearest lieu, then title), then national (by title). A dispositif appears "
             "once. `facettes.themes` counts results per theme."),
-        parameters=docs.PLACE + docs.FILTERS + docs.SEARCH_ONLY + docs.PAGINATION,
+        parameters=[RechercheParams],   # dispositifs/filters.py: the parsing and this description
         responses={200: RechercheSerializer, **ERRORS},
         tags=["recherche"],
     )
     def get(self, request):
-        params = request.query_params
-        place = resolve_place_from_params(params)
-        filters = Filters.from_params(params)
-        page, size = parse_page(params)
-        result = search(place, filters)
-        rows = result.page(page, size)
-        count = result.count
+        """Parse (one serializer), place, one search statement that writes the results as JSON
+        (handed on as it is: docs/ARCHITECTURE.md, "The search path"), links."""
+        values = RechercheParams.parse(request.query_params)
+        place = resolve_place_from_params(values)
+        page, size = values["page"], values["page_size"]
+        detail = reverse("dispositif-detail", args=[0])
+        answer = run_search(place, filters_from(values), offset=(page - 1) * size, limit=size,
+                            url=request.build_absolute_uri(detail[: -len("0/")]))
         url = request.build_absolute_uri()
-        return Response({
+        head = json.dumps({
             "lieu": place.as_dict(),
-            "count": count,
-            "next": replace_query_param(url, "page", page + 1) if page * size < count else None,
+            "count": answer.count,
+            "next": replace_query_param(url, "page", page + 1) if page * size < answer.count else None,
             "previous": replace_query_param(url, "page", page - 1) if page > 1 else None,
-            "facettes": result.facettes,
-            "results": [result_data(r, request) for r in rows],
-        })
+            "facettes": answer.facettes,
+        }, ensure_ascii=False)
+        return HttpResponse(head[:-1] + ', "results": ' + answer.results + "}", content_type="application/json")
 
 
 class CataloguePagination(PageNumberPagination):
@@ -127,7 +135,7 @@ class GeoJSONMixin:
     description="Filtres de la recherche, plus département, région, structure ; ?format=geojson donne une "
                 "FeatureCollection des lieux de la page. / The search filters plus département, région, "
                 "structure; ?format=geojson gives a FeatureCollection of the page's lieux.",
-    parameters=docs.FILTERS + docs.CATALOGUE_ONLY + docs.PAGINATION,
+    parameters=[CatalogueParams, FORMAT],
     responses={200: DispositifSerializer(many=True), **ERRORS},
     tags=["dispositifs"],
 ))
@@ -137,7 +145,7 @@ class DispositifListView(SearchErrorsMixin, GeoJSONMixin, ListAPIView):
 
     def get_queryset(self):
         params = self.request.query_params
-        filters = Filters.from_params(params)
+        filters = parse_filters(params, catalogue=True)
         qs = Dispositif.objects.published().current().matching(filters)
         if filters.departement:
             if not Departement.objects.filter(code=filters.departement).exists():
@@ -149,7 +157,7 @@ class DispositifListView(SearchErrorsMixin, GeoJSONMixin, ListAPIView):
             qs = qs.in_region(filters.region)
         if filters.structure:
             qs = qs.filter(structure_id=filters.structure)
-        if params.get("national", "").strip():
+        if filters.national is not None:
             qs = qs.filter(national=filters.national)
         qs = qs.select_related("structure").prefetch_related("themes").order_by("title", "pk")
         if self.wants_geojson():
@@ -168,7 +176,7 @@ class DispositifListView(SearchErrorsMixin, GeoJSONMixin, ListAPIView):
     summary="Un dispositif / one dispositif",
     description="Fiche complète ; ?format=geojson donne une FeatureCollection de ses lieux. / Full record; "
                 "?format=geojson gives a FeatureCollection of its lieux.",
-    parameters=[p for p in docs.CATALOGUE_ONLY if p.name == "format"],
+    parameters=[FORMAT],
     responses={200: DispositifDetailSerializer, 404: ErrorSerializer},
     tags=["dispositifs"],
 ))

@@ -7,7 +7,7 @@ reference data (territoires, themes) once.
 
 Usage in a management command::
 
-    from annuaire.benchdb import ensure_bench_database
+    from bench.db import ensure_bench_database
     alias = ensure_bench_database(stdout=self.stdout)   # "default" now points at annuaire_bench
 
 `ensure_bench_database()` re-points the `default` connection at the bench database for the rest
@@ -72,6 +72,7 @@ def ensure_bench_database(*, name: str = BENCH_DB_NAME, stdout=None, switch_defa
         alias = "default"
 
     call_command("migrate", database=alias, interactive=False, verbosity=0)
+    call_command("createcachetable", database=alias, verbosity=0)   # the search's national slices
     from dispositifs.models import Theme
     from territoires.models import Commune
 

@@ -20,8 +20,8 @@ from itertools import accumulate
 
 from django.db import connection
 
-from .models import Dispositif, Lieu, Structure, Theme
-from .vocabulaires import Modalite, NiveauFrancais, Public, TypeStructure
+from dispositifs.models import Dispositif, Lieu, Structure, Theme
+from dispositifs.vocabulaires import Modalite, NiveauFrancais, Public, TypeStructure
 
 WORDS = ("Atelier", "Cours", "Permanence", "Accompagnement", "Parcours", "Formation", "Club", "Point",
          "Espace", "Dispositif", "Programme", "Plateforme")
@@ -174,11 +174,9 @@ def generate(n_dispositifs: int = 100_000, n_lieux: int = 200_000, seed: int = 4
             c.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 0) + 1, false) "
                       f"FROM {table}")
             c.execute(f"ANALYZE {table}")
-        # The search's side tables, filled by triggers during the COPYs (migrations 0004, 0005).
-        c.execute("ANALYZE dispositifs_lieu_recherche; ANALYZE dispositifs_dispositif_facettes")
-    from .recherche import clear_caches
-
-    clear_caches()   # COPY sends no signals: the cached national slices describe the old data
+        # The search's side tables, filled by their triggers during the COPYs (dispositifs/side_tables.py);
+        # the generation they moved on keys the cached national slices, so nothing else to clear.
+        c.execute("ANALYZE dispositifs_recherche_lieu; ANALYZE dispositifs_recherche_couverture")
     summary = {"structures": n_structures, "dispositifs": n_dispositifs, "lieux": len(lieux),
                "national": sum(1 for d in dispositifs if d[19]),
                **{f"couverture_{k}": len(set(v)) for k, v in cover.items()}}

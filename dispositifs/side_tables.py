@@ -1,0 +1,159 @@
+"""The search's side tables (docs/ARCHITECTURE.md, "Side tables"), kept by PostgreSQL triggers.
+
+- `RechercheLieu`: one row per lieu of a published dispositif, with its point and the dispositif's
+  filter columns: the KNN walk on its GiST index filters on the row the index points to.
+- `RechercheCouverture`: one row per (published dispositif, coverage code): `c<commune>`,
+  `d<département>`, `r<région>`, `n` for national, with the same columns and the title: coverage
+  is one index range per code, the national slice one range on `n` already in title order.
+- `RechercheGeneration`: a row per write statement on them; its largest id keys the cached
+  national slices (`recherche.national_slice`), so no cache outlives a write, in any process.
+
+The filter columns are declared in `dispositifs/filters.py` and added to the models below, so
+`makemigrations` writes the migration of a new filter. The triggers are `dispositifs/sql/recherche.sql`
+filled with the same declaration and re-applied after every migrate (`apply`, from apps.py); when
+what they compute changed, every row is computed again.
+"""
+
+import hashlib
+from pathlib import Path
+
+from django.contrib.gis.db import models as gis
+from django.contrib.postgres.indexes import GistIndex
+from django.db import connection, models
+
+from .filters import side_columns
+
+SQL_FILE = Path(__file__).with_name("sql") / "recherche.sql"
+
+
+class _SideRow(models.Model):
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self._meta.db_table} {self.pk}"
+
+
+class RechercheLieu(_SideRow):
+    lieu_id = models.BigIntegerField(primary_key=True)
+    dispositif_id = models.BigIntegerField()
+    point = gis.PointField(srid=4326, geography=True)
+    national = models.BooleanField()
+    end_date = models.DateField(null=True)
+
+    class Meta:
+        db_table = "dispositifs_recherche_lieu"
+        indexes = [GistIndex(fields=["point"], name="recherche_lieu_point"),
+                   models.Index(fields=["dispositif_id"], name="recherche_lieu_dispositif")]
+
+
+class RechercheCouverture(_SideRow):
+    pk = models.CompositePrimaryKey("dispositif_id", "code")
+    dispositif_id = models.BigIntegerField()
+    code = models.CharField(max_length=12)
+    level = models.SmallIntegerField()   # index in querysets.PORTEES: 1 commune … 4 national
+    title = models.CharField(max_length=300)
+    national = models.BooleanField()
+    end_date = models.DateField(null=True)
+
+    class Meta:
+        db_table = "dispositifs_recherche_couverture"
+        indexes = [models.Index(fields=["code", "title", "dispositif_id"], name="recherche_couverture_code")]
+
+
+class RechercheGeneration(_SideRow):
+    id = models.BigAutoField(primary_key=True)
+
+    class Meta:
+        db_table = "dispositifs_recherche_generation"
+
+
+for _model in (RechercheLieu, RechercheCouverture):
+    for _column in side_columns():
+        _model.add_to_class(_column.name, _column.field())
+
+# (source table, its trigger function in recherche.sql)
+_SOURCES = [
+    ("dispositifs_dispositif", "recherche_on_dispositif"),
+    ("dispositifs_lieu", "recherche_on_lieu"),
+    ("dispositifs_dispositif_themes", "recherche_on_themes"),
+    ("dispositifs_dispositif_communes", "recherche_on_couverture"),
+    ("dispositifs_dispositif_departements", "recherche_on_couverture"),
+    ("dispositifs_dispositif_regions", "recherche_on_couverture"),
+]
+
+
+def _triggers() -> list[str]:
+    """One trigger per (table, event), statement-level with its transition tables, and on TRUNCATE."""
+    out = []
+    for table, function in _SOURCES:
+        for event, referencing in (("INSERT", "NEW TABLE AS new_rows"),
+                                   ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+                                   ("DELETE", "OLD TABLE AS old_rows")):
+            name = f"{table}_{event.lower()}_recherche"
+            out.append(f"DROP TRIGGER IF EXISTS {name} ON {table};\n"
+                       f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {referencing} "
+                       f"FOR EACH STATEMENT EXECUTE FUNCTION {function}();")
+        name = f"{table}_truncate_recherche"
+        out.append(f"DROP TRIGGER IF EXISTS {name} ON {table};\n"
+                   f"CREATE TRIGGER {name} AFTER TRUNCATE ON {table} FOR EACH STATEMENT "
+                   f"EXECUTE FUNCTION recherche_on_truncate();")
+    out.append("DROP TRIGGER IF EXISTS dispositifs_theme_update_recherche ON dispositifs_theme;\n"
+               "CREATE TRIGGER dispositifs_theme_update_recherche AFTER UPDATE ON dispositifs_theme "
+               "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
+               "EXECUTE FUNCTION recherche_on_theme_parent();")
+    return out
+
+
+def trigger_names() -> list[tuple[str, str]]:
+    """(table, trigger) of every trigger `apply` creates."""
+    names = [(t, f"{t}_{e}_recherche") for t, _ in _SOURCES for e in ("insert", "update", "delete", "truncate")]
+    return names + [("dispositifs_theme", "dispositifs_theme_update_recherche")]
+
+
+def render() -> str:
+    """recherche.sql with the declaration's columns. The markers sit inside EXECUTE '…' literals,
+    hence the doubled quotes."""
+    columns = side_columns()
+    themes = next(c for c in columns if c.name == "themes")
+    fill = {
+        "COLUMNS": ", ".join(c.name for c in columns),
+        "SOURCES": ", ".join(c.source for c in columns).replace("'", "''"),
+        "THEMES": themes.source.replace("'", "''"),
+        "TRIGGERS": "\n".join(_triggers()),
+    }
+    sql = SQL_FILE.read_text(encoding="utf-8")
+    for marker, value in fill.items():
+        sql = sql.replace(f"@{marker}@", value)
+    return sql
+
+
+def fingerprint() -> str:
+    return hashlib.sha256(render().encode()).hexdigest()[:16]
+
+
+def apply(*, using=None, stdout=None) -> bool:
+    """(Re)create the trigger functions and triggers; recompute every row when the rendered SQL
+    changed since the last apply (its fingerprint is the side table's comment). Returns whether
+    the rows were recomputed."""
+    from django.db import connections
+
+    conn = connections[using] if using else connection
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('dispositifs_recherche_lieu') IS NOT NULL "
+                       "AND to_regclass('dispositifs_recherche_couverture') IS NOT NULL")
+        if not cursor.fetchone()[0]:
+            return False   # migrations not applied this far yet
+        cursor.execute(render())
+        for table in ("dispositifs_recherche_lieu", "dispositifs_recherche_couverture"):
+            # Room on each page: a theme change updates rows in place (HOT) instead of in every index.
+            cursor.execute(f"ALTER TABLE {table} SET (fillfactor = 70)")
+        cursor.execute("SELECT obj_description('dispositifs_recherche_lieu'::regclass, 'pg_class')")
+        current = fingerprint()
+        if cursor.fetchone()[0] == f"recherche {current}":
+            return False
+        cursor.execute("SELECT recherche_refresh_all()")
+        cursor.execute(f"COMMENT ON TABLE dispositifs_recherche_lieu IS 'recherche {current}'")
+    if stdout is not None:
+        stdout.write("  recherche : tables annexes recalculées (déclaration des filtres modifiée)\n")
+    return True

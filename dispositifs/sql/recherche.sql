@@ -1,0 +1,146 @@
+-- The search's side tables are kept by these triggers (docs/ARCHITECTURE.md, "Side tables").
+--
+-- Re-applied after every migrate by dispositifs.side_tables.apply(): the tables themselves are
+-- Django models (dispositifs/side_tables.py) whose filter columns come from dispositifs/filters.py;
+-- the markers @NAME@ are filled from the same declaration (column lists and their SQL over the
+-- dispositif row `d`), never from data.
+--
+-- Statement-level triggers with transition tables: a COPY of 100,000 lieux is one INSERT .. SELECT,
+-- not 100,000 calls. Every statement on the tables runs through EXECUTE, so it is planned with the
+-- tables as they are now (a plan cached while they were empty would probe them row by row forever).
+-- Only published dispositifs have rows; `end_date` is compared with the day at search time.
+-- Transition tables are only visible in the trigger function itself: it passes their ids as arrays.
+
+-- Rows of the lieux given by `lieux`, from their current dispositif.
+CREATE OR REPLACE FUNCTION recherche_insert_lieux(lieux bigint[]) RETURNS void LANGUAGE plpgsql AS $fn$
+BEGIN
+    EXECUTE 'INSERT INTO dispositifs_recherche_lieu (lieu_id, dispositif_id, point, national, end_date, @COLUMNS@)
+        SELECT l.id, l.dispositif_id, l.point, d.national, d.end_date, @SOURCES@
+        FROM dispositifs_lieu l JOIN dispositifs_dispositif d ON d.id = l.dispositif_id
+        WHERE d.status = ''publie'' AND l.id = ANY($1)
+        ON CONFLICT (lieu_id) DO NOTHING' USING lieux;
+END $fn$;
+
+-- The lieux rows of the dispositifs given by `ids`.
+CREATE OR REPLACE FUNCTION recherche_refresh_lieux(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $fn$
+BEGIN
+    EXECUTE 'DELETE FROM dispositifs_recherche_lieu WHERE dispositif_id = ANY($1)' USING ids;
+    EXECUTE 'INSERT INTO dispositifs_recherche_lieu (lieu_id, dispositif_id, point, national, end_date, @COLUMNS@)
+        SELECT l.id, l.dispositif_id, l.point, d.national, d.end_date, @SOURCES@
+        FROM dispositifs_dispositif d JOIN dispositifs_lieu l ON l.dispositif_id = d.id
+        WHERE d.status = ''publie'' AND d.id = ANY($1)' USING ids;
+END $fn$;
+
+-- The couverture rows (one per code: c<commune>, d<département>, r<région>, n for national) of
+-- the dispositifs given by `ids`.
+CREATE OR REPLACE FUNCTION recherche_refresh_couverture(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $fn$
+BEGIN
+    EXECUTE 'DELETE FROM dispositifs_recherche_couverture WHERE dispositif_id = ANY($1)' USING ids;
+    EXECUTE 'INSERT INTO dispositifs_recherche_couverture
+            (dispositif_id, code, level, title, national, end_date, @COLUMNS@)
+        SELECT d.id, x.code, x.level, d.title, d.national, d.end_date, @SOURCES@
+        FROM (
+            SELECT dispositif_id, ''c'' || commune_id, 1 FROM dispositifs_dispositif_communes
+            WHERE dispositif_id = ANY($1)
+            UNION ALL SELECT dispositif_id, ''d'' || departement_id, 2 FROM dispositifs_dispositif_departements
+            WHERE dispositif_id = ANY($1)
+            UNION ALL SELECT dispositif_id, ''r'' || region_id, 3 FROM dispositifs_dispositif_regions
+            WHERE dispositif_id = ANY($1)
+            UNION ALL SELECT id, ''n'', 4 FROM dispositifs_dispositif WHERE national AND id = ANY($1)
+        ) x(dispositif_id, code, level) JOIN dispositifs_dispositif d ON d.id = x.dispositif_id
+        WHERE d.status = ''publie''' USING ids;
+    INSERT INTO dispositifs_recherche_generation DEFAULT VALUES;
+END $fn$;
+
+CREATE OR REPLACE FUNCTION recherche_refresh(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $fn$
+BEGIN
+    PERFORM recherche_refresh_lieux(ids);
+    PERFORM recherche_refresh_couverture(ids);
+END $fn$;
+
+-- The theme slugs of the dispositifs given by `ids` changed (their themes, or a theme's parent):
+-- an UPDATE of that column only (the side tables leave room on their pages for HOT updates).
+CREATE OR REPLACE FUNCTION recherche_refresh_themes(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $fn$
+BEGIN
+    EXECUTE 'UPDATE dispositifs_recherche_lieu r SET themes = t.themes
+        FROM (SELECT d.id, @THEMES@ AS themes FROM dispositifs_dispositif d WHERE d.id = ANY($1)) t
+        WHERE r.dispositif_id = t.id AND r.themes IS DISTINCT FROM t.themes' USING ids;
+    EXECUTE 'UPDATE dispositifs_recherche_couverture r SET themes = t.themes
+        FROM (SELECT d.id, @THEMES@ AS themes FROM dispositifs_dispositif d WHERE d.id = ANY($1)) t
+        WHERE r.dispositif_id = t.id AND r.themes IS DISTINCT FROM t.themes' USING ids;
+    INSERT INTO dispositifs_recherche_generation DEFAULT VALUES;
+END $fn$;
+
+CREATE OR REPLACE FUNCTION recherche_refresh_all() RETURNS void LANGUAGE plpgsql AS $fn$
+BEGIN
+    TRUNCATE dispositifs_recherche_lieu, dispositifs_recherche_couverture;
+    PERFORM recherche_refresh(ARRAY(SELECT id FROM dispositifs_dispositif));
+    ANALYZE dispositifs_recherche_lieu;
+    ANALYZE dispositifs_recherche_couverture;
+END $fn$;
+
+-- Trigger functions ----------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION recherche_on_dispositif() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        EXECUTE 'DELETE FROM dispositifs_recherche_lieu WHERE dispositif_id = ANY($1)'
+            USING ARRAY(SELECT id FROM old_rows);
+        EXECUTE 'DELETE FROM dispositifs_recherche_couverture WHERE dispositif_id = ANY($1)'
+            USING ARRAY(SELECT id FROM old_rows);
+        INSERT INTO dispositifs_recherche_generation DEFAULT VALUES;
+    ELSE
+        PERFORM recherche_refresh(ARRAY(SELECT id FROM new_rows));
+    END IF;
+    RETURN NULL;
+END $fn$;
+
+CREATE OR REPLACE FUNCTION recherche_on_lieu() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        EXECUTE 'DELETE FROM dispositifs_recherche_lieu WHERE lieu_id = ANY($1)' USING ARRAY(SELECT id FROM old_rows);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        PERFORM recherche_insert_lieux(ARRAY(SELECT id FROM new_rows));
+    END IF;
+    RETURN NULL;
+END $fn$;
+
+CREATE OR REPLACE FUNCTION recherche_on_themes() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        PERFORM recherche_refresh_themes(ARRAY(SELECT DISTINCT dispositif_id FROM old_rows));
+    ELSE
+        PERFORM recherche_refresh_themes(ARRAY(SELECT DISTINCT dispositif_id FROM new_rows));
+    END IF;
+    RETURN NULL;
+END $fn$;
+
+CREATE OR REPLACE FUNCTION recherche_on_couverture() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        PERFORM recherche_refresh_couverture(ARRAY(SELECT DISTINCT dispositif_id FROM old_rows));
+    ELSE
+        PERFORM recherche_refresh_couverture(ARRAY(SELECT DISTINCT dispositif_id FROM new_rows));
+    END IF;
+    RETURN NULL;
+END $fn$;
+
+CREATE OR REPLACE FUNCTION recherche_on_theme_parent() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n ON n.slug = o.slug
+               WHERE n.parent_id IS DISTINCT FROM o.parent_id) THEN
+        PERFORM recherche_refresh_themes(ARRAY(SELECT DISTINCT dispositif_id FROM dispositifs_dispositif_themes
+                                               WHERE theme_id IN (SELECT slug FROM new_rows)));
+    END IF;
+    INSERT INTO dispositifs_recherche_generation DEFAULT VALUES;
+    RETURN NULL;
+END $fn$;
+
+CREATE OR REPLACE FUNCTION recherche_on_truncate() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    PERFORM recherche_refresh_all();
+    RETURN NULL;
+END $fn$;
+
+-- The triggers (dispositifs.side_tables.TRIGGERS), dropped and created again on every apply.
+@TRIGGERS@

@@ -1,0 +1,115 @@
+"""One declaration per filter (dispositifs/filters.py): the database, the migrations, the API's
+parsing and OpenAPI text, the ORM condition and the SQL fragment all follow it, and these tests
+fail as soon as one of them disagrees."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from dispositifs import side_tables
+from dispositifs.filters import FILTRES, Filters, side_columns
+from dispositifs.models import Dispositif
+from dispositifs.recherche_sql import where
+from dispositifs.side_tables import RechercheCouverture, RechercheLieu
+
+from .recherche_map import CALCUL, EMPLOI, FRANCAIS, dispositif
+
+pytestmark = pytest.mark.django_db
+
+
+def test_migrations_follow_the_declaration():
+    """A filter added without its generated migration fails here (makemigrations has work to do)."""
+    out = io.StringIO()
+    try:
+        call_command("makemigrations", "dispositifs", check=True, dry_run=True, stdout=out, stderr=out)
+    except SystemExit:
+        pytest.fail("the filter declaration and the migrations disagree:\n" + out.getvalue())
+
+
+@pytest.mark.parametrize("model", [RechercheLieu, RechercheCouverture])
+def test_side_table_columns_are_the_declared_ones(model):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT column_name, udt_name FROM information_schema.columns WHERE table_name = %s",
+                       [model._meta.db_table])
+        columns = dict(cursor.fetchall())
+    for column in side_columns():
+        assert column.name in columns, f"{model._meta.db_table} has no column {column.name}"
+        db_type = column.field().db_type(connection)
+        expected = {"varchar(120)[]": "_varchar", "smallint": "int2", "boolean": "bool"}.get(db_type, db_type)
+        assert columns[column.name] == expected or expected.startswith(columns[column.name]), column.name
+
+
+def test_triggers_are_the_rendered_declaration():
+    """apply() ran with this declaration (its fingerprint is on the table) and every trigger exists;
+    the trigger functions fill exactly the declared columns."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT obj_description('dispositifs_recherche_lieu'::regclass, 'pg_class')")
+        assert cursor.fetchone()[0] == f"recherche {side_tables.fingerprint()}"
+        cursor.execute("SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal")
+        present = set(cursor.fetchall())
+        cursor.execute("SELECT pg_get_functiondef('recherche_refresh_lieux(bigint[])'::regprocedure)")
+        body = cursor.fetchone()[0]
+    assert set(side_tables.trigger_names()) <= present
+    assert ", ".join(c.name for c in side_columns()) in body
+
+
+def test_apply_recomputes_rows_only_when_the_declaration_changed():
+    d = dispositif("Atelier", themes=[FRANCAIS], lieux=[("21166", 0, 0)], languages=["ar"])
+    assert side_tables.apply() is False   # same fingerprint: nothing recomputed
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE dispositifs_recherche_lieu SET languages = '{}' WHERE dispositif_id = %s", [d.pk])
+        cursor.execute("COMMENT ON TABLE dispositifs_recherche_lieu IS 'recherche older'")
+    assert side_tables.apply() is True
+    assert RechercheLieu.objects.get(dispositif_id=d.pk).languages == ["ar"]
+
+
+# Values to try for each filter; every one must select the same dispositifs through the ORM
+# condition and through the SQL fragment on the side tables.
+VALUES = {"themes": [[FRANCAIS], ["lecture-ecriture-calcul"], [EMPLOI, CALCUL]],
+          "public": ["femmes", "bpi"], "langue": ["ar", "fr", "uk"], "age": [12, 30, 70],
+          "gratuit": [True, False], "modalite": ["presentiel", "distance", "mixte"],
+          "niveau_francais": ["aucun", "A2", "C2"]}
+
+
+def test_every_filter_has_values_to_try():
+    assert set(VALUES) == {f.name for f in FILTRES}
+
+
+@pytest.fixture
+def variety():
+    rows = [
+        dict(themes=[FRANCAIS], languages=["ar", "fr"], free=True, age_min=16, publics=["femmes"]),
+        dict(themes=[CALCUL], languages=[], free=False, modality="mixte", age_max=25, french_level="A1"),
+        dict(themes=[EMPLOI], publics=["tous-publics"], modality="distance", french_level="B2", age_min=60),
+        dict(themes=[FRANCAIS, EMPLOI], languages=["uk"], publics=["bpi", "jeunes"], free=None),
+        dict(themes=["lecture-ecriture-calcul"], french_level="", publics=[], modality="presentiel"),
+    ]
+    return [dispositif(f"D{i}", lieux=[("21166", 0.001 * i, 0)], **fields) for i, fields in enumerate(rows)]
+
+
+@pytest.mark.parametrize("filtre", FILTRES, ids=lambda f: f.name)
+def test_orm_condition_and_sql_fragment_agree(variety, filtre):
+    sizes = []
+    for value in VALUES[filtre.name]:
+        filters = Filters(**{filtre.name: value})
+        orm = set(Dispositif.objects.published().current().matching(filters).values_list("pk", flat=True))
+        params: dict = {}
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT DISTINCT dispositif_id FROM dispositifs_recherche_lieu l "
+                           f"WHERE {where(filters, 'l', params)}", params)
+            fast = {row[0] for row in cursor.fetchall()}
+        assert orm == fast, (filtre.name, value)
+        sizes.append(len(orm))
+    assert any(0 < n < len(variety) for n in sizes), sizes   # the values do select
+
+
+@pytest.mark.parametrize("filtre", FILTRES, ids=lambda f: f.name)
+def test_openapi_and_parsing_come_from_the_declaration(client, filtre):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/recherche/"]["get"]["parameters"]}
+    assert filtre.param in parameters
+    assert parameters[filtre.param]["description"].startswith(filtre.description.split(" / ")[0][:30])
+    r = client.get("/api/v1/recherche/", {"commune": "21166", filtre.param: "\u2603 pas une valeur"})
+    assert r.status_code == 400 and r.json()["parametre"] == filtre.param
