@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from dispositifs.models import Dispositif
-from dispositifs.services import parse_payload, save_dispositif, set_status
+from dispositifs.services import draft_footprint, parse_payload, save_dispositif, set_status
+from dispositifs.validation import check_reachable
 from dispositifs.vocabulaires import Statut
 
 from . import permissions
@@ -36,6 +37,12 @@ def write(user, data: dict, *, current: Dispositif | None = None, full: bool = T
     if permissions.role(user) == "structure" and not (isinstance(data, dict) and data.get("structure")):
         # a member writes for its structure, whatever the payload says
         draft.structure, draft.structure_given = permissions.compte(user).structure, True
+    national, deps = draft_footprint(draft, current)
+    if not (national or deps):  # found by nobody: say so (400) rather than "outside your territory"
+        try:
+            check_reachable(national=False, has_coverage=False, has_lieux=False)
+        except ValidationError as e:
+            raise ValidationError({"couverture": e.messages}) from None
     permissions.require_write(user, draft, current)
     if permissions.publishes_directly(user):
         status = Statut.PUBLIE if current is None or current.status in (Statut.SOUMIS, Statut.BROUILLON) else None
