@@ -20,7 +20,7 @@ from . import datainclusion, runs, writer
 from .columns import MissingColumns, UnknownProfile, field_for, find_header, load_profile, recognise
 from .gazetteer import Gazetteer
 from .geocode import ban_enabled, geocode_candidates
-from .lieux import merge
+from .lieux import join_target, merge
 from .limits import check_file, column_letters
 from .models import ImportRun
 from .normalise import RowContext, normalise_row
@@ -29,6 +29,7 @@ from .readers import FileRefused, Limits, UnreadableFile, cell_text, read_file
 from .report import ERROR, WARNING, Counts, Problem, Report
 
 EXIT_OK, EXIT_REJECTED, EXIT_UNREADABLE = 0, 1, 2
+FLUSH_ROWS = 20_000  # candidates held in memory before they are written (same transaction)
 
 
 @dataclass
@@ -141,27 +142,16 @@ def _import(path, run, state, *, source, profile, departement, dry_run, report_p
                 ctx = RowContext(gazetteer=Gazetteer.current(), themes=ThemeIndex(), colmap=colmap,
                                  departement=departement, defaults=prof.defaults if prof else None,
                                  geometries=sheet.geometries)
+            batches = _Batches(source=source, counts=counts, report=report, colmap=colmap, ctx=ctx, timings=timings)
             with writer.phase("rows"):
-                candidates, present_keys, unknown = _validate(sheet, colmap, ctx, report, counts, progress)
-            with writer.phase("points"):  # points far from their commune, checked in one batch
-                report.extend(check_lieux(ctx.suspects, label=colmap.label))
-            if ban_enabled():
-                with writer.phase("ban"):
-                    report.extend(geocode_candidates(candidates, address_label=colmap.label("address")))
-            with writer.phase("hash"):
-                for cand in candidates:
-                    cand.content_hash = writer.content_hash(cand)
-            timings["validate"] = time.perf_counter() - t1
+                candidates, present_keys, unknown = _validate(sheet, colmap, ctx, report, counts, progress,
+                                                              flush=batches.write)
             if archive_missing and unknown:
                 report.add(None, "", "", f"archivage des absents non appliqué : {unknown} ligne(s) illisible(s) "
                            "peuvent nommer des actions encore proposées", WARNING, cause="archivage-suspendu")
-            t2 = time.perf_counter()
-            result = writer.upsert(candidates, source=source, archive_missing=archive_missing and not unknown,
-                                   present_keys=present_keys)
+            batches.write(candidates, archive_missing=archive_missing and not unknown, present_keys=present_keys)
             del candidates
-            counts.created, counts.updated, counts.unchanged = result.created, result.updated, result.unchanged
-            counts.archived = result.archived
-            timings["write"] = time.perf_counter() - t2
+            timings["validate"] = time.perf_counter() - t1 - timings.get("write", 0.0)
             if dry_run:
                 transaction.set_rollback(True)
             t3 = time.perf_counter()
@@ -182,6 +172,34 @@ def _import(path, run, state, *, source, profile, departement, dry_run, report_p
     runs.finish(run, counts, report, status=status, message=message)
     return ImportResult(run, counts, report, EXIT_REJECTED if counts.rejected else EXIT_OK,
                         message=run.message, timings=timings)
+
+
+class _Batches:
+    """Writes validated candidates FLUSH_ROWS at a time inside the run's transaction, so memory is
+    bounded by the batch, not the file; a file below FLUSH_ROWS rows is written in one go."""
+
+    def __init__(self, *, source, counts, report, colmap, ctx, timings):
+        self.source, self.counts, self.report, self.colmap, self.ctx = source, counts, report, colmap, ctx
+        self.timings = timings
+
+    def write(self, candidates, *, archive_missing: bool = False, present_keys=frozenset()) -> None:
+        t = time.perf_counter()
+        with writer.phase("points"):  # points far from their commune, checked in one batch
+            self.report.extend(check_lieux(self.ctx.suspects, label=self.colmap.label))
+            self.ctx.suspects.clear()
+        if ban_enabled():
+            with writer.phase("ban"):
+                self.report.extend(geocode_candidates(candidates, address_label=self.colmap.label("address")))
+        with writer.phase("hash"):
+            for cand in candidates:
+                cand.content_hash = writer.content_hash(cand)
+        result = writer.upsert(candidates, source=self.source, archive_missing=archive_missing,
+                               present_keys=present_keys)
+        self.counts.created += result.created
+        self.counts.updated += result.updated
+        self.counts.unchanged += result.unchanged
+        self.counts.archived += result.archived
+        self.timings["write"] = self.timings.get("write", 0.0) + time.perf_counter() - t
 
 
 def _failed(run, state, message: str) -> ImportResult:
@@ -226,10 +244,13 @@ def _blank(row) -> bool:
     return True
 
 
-def _validate(sheet, colmap, ctx, report, counts, progress):
-    """Candidates, the import keys present in the file, and how many rejected rows could not be
-    read at all (their dispositif is unknown, so --archive-missing must not run)."""
-    candidates, seen, present_keys, unknown = [], {}, set(), 0
+def _validate(sheet, colmap, ctx, report, counts, progress, *, flush):
+    """The candidates not yet written, the import keys present in the file, and how many rejected
+    rows could not be read at all (their dispositif is unknown, so --archive-missing must not run).
+
+    Every FLUSH_ROWS candidates, `flush(candidates)` writes them; `seen` then keeps only their line."""
+    candidates, present_keys, unknown = [], set(), 0
+    seen: dict[str, object] = {}  # import key -> its Candidate, or its line once written
     step, done, window = 1000, 0, _Window()
     ext_col = ctx.colmap.fields.get("external_id")
     for index, line, row, read_problems in _rows(sheet, colmap):
@@ -251,9 +272,16 @@ def _validate(sheet, colmap, ctx, report, counts, progress):
         merged = False
         if cand is not None:
             cand.import_key = writer.import_key(cand)
+            first = join_target(cand, seen, writer.place_key)  # may re-key a row (imports.lieux)
             present_keys.add(cand.import_key)
-            first = seen.get(cand.import_key)
-            if first is not None and cand.fields.get("external_id"):
+            if isinstance(first, int) and cand.fields.get("external_id"):
+                report.extend([Problem(cand.line, ctx.colmap.label("external_id"), cand.fields["external_id"],
+                                       f"identifiant déjà donné ligne {first}, plus de {FLUSH_ROWS:,} lignes plus "
+                                       "haut : dans un si grand fichier, placez les lignes d'un même identifiant "
+                                       "les unes après les autres ; ligne ignorée".replace(",", " "), ERROR,
+                                       "identifiant-disperse")])
+                cand = None
+            elif first is not None and (cand.fields.get("external_id") or cand.structure):
                 # Same identifiant: one dispositif, this row adds its lieu (or is rejected if it disagrees).
                 problem = merge(first, cand, colmap=ctx.colmap, row=row)
                 if problem is None:
@@ -263,7 +291,8 @@ def _validate(sheet, colmap, ctx, report, counts, progress):
                     cand = None
             elif first is not None:
                 report.extend([Problem(cand.line, ctx.colmap.label("title"), cand.fields["title"],
-                                       f"doublon de la ligne {first.line} (même intitulé, structure et lieu) : "
+                                       f"doublon de la ligne {getattr(first, 'line', first)} (même intitulé, "
+                                       "structure et lieu) : "
                                        "ligne ignorée", ERROR)])
                 cand = None
             else:
@@ -277,6 +306,11 @@ def _validate(sheet, colmap, ctx, report, counts, progress):
                 present_keys.add(writer.external_key(cell_text(row[ext_col])))
         else:
             candidates.append(cand)
+            if len(candidates) >= FLUSH_ROWS:
+                flush(candidates)
+                for written in candidates:
+                    seen[written.import_key] = written.line
+                candidates = []
         done += 1
         if progress and done % step == 0:
             progress(step, None)

@@ -18,7 +18,7 @@ from imports import runs
 from imports.models import ImportProblem, ImportRun
 from imports.report import Report
 from imports.services import import_file
-from tests.import_files import ROWS, write_csv, write_xlsx
+from tests.import_files import HEADER, ROWS, write_csv, write_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +175,23 @@ def test_the_admin_list_closes_runs_left_by_dead_processes(admin_client):
     dead.refresh_from_db()
     assert dead.status == "interrupted"
 
+
+
+def test_rows_are_written_in_batches_with_the_same_outcome(tmp_path, monkeypatch):
+    """Memory is bounded by FLUSH_ROWS candidates: a file written in batches of 2 gives what one batch
+    gives, and an identifiant repeated after its batch was written is rejected, with its reason."""
+    from imports import services
+
+    header = ["ID", *HEADER]
+    rows = [[f"A-{i}", *ROWS[i % 3]] for i in range(7)]
+    rows = [[r[0], f"{r[1]} {i}", *r[2:]] for i, r in enumerate(rows)]
+    rows.append(list(rows[1]))  # A-1 again, 6 rows after A-1: its batch is written by then
+    path = write_csv(tmp_path / "lots.csv", rows, header=header)
+    monkeypatch.setattr(services, "FLUSH_ROWS", 2)
+    result = import_file(path, source="s", archive_missing=True)
+    assert result.summary() == "created=7 updated=0 unchanged=0 rejected=1" and result.counts.archived == 0
+    problem = result.run.problems.get(cause="identifiant-disperse")
+    assert problem.line == 9 and problem.cause == "identifiant-disperse" and "ligne 3" in problem.reason
+    monkeypatch.setattr(services, "FLUSH_ROWS", 20_000)
+    again = import_file(write_csv(tmp_path / "sans.csv", rows[:7], header=header), source="s", archive_missing=True)
+    assert again.summary() == "created=0 updated=0 unchanged=7 rejected=0" and again.counts.archived == 0
