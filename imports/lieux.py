@@ -1,4 +1,5 @@
-"""Several lieux for one dispositif: rows that share an identifiant are one dispositif.
+"""Several lieux for one dispositif: rows that share an identifiant (or, without one, the same
+title and structure) are one dispositif.
 
 Spreadsheets (and our own CSV/XLSX exports) list a dispositif once per lieu, repeating its
 identifiant and its other columns. The first row gives the dispositif; each later row adds its lieu
@@ -46,10 +47,28 @@ def _column(name: str, colmap) -> str:
     return next((c for c in sources if c in colmap.fields), sources[0])
 
 
+def join_target(cand, seen: dict, place_key):
+    """The earlier candidate this row joins, if any. Rows without identifiant join on title +
+    structure only when every dispositif column agrees; one that says something else gets the
+    title + structure + place key (`place_key`) and is its own dispositif."""
+    first = seen.get(cand.import_key)
+    if first is None or isinstance(first, int) or cand.fields.get("external_id") or not cand.structure:
+        return first
+    if differences(first, cand):
+        cand.import_key = place_key(cand)
+        # the same title, structure and commune saying something else: a duplicate (rejected by merge)
+        return seen.get(cand.import_key) or (first if place_key(first) == cand.import_key else None)
+    return first
+
+
 def merge(first, cand, *, colmap, row) -> Problem | None:
     """Add the lieux of `cand` (a later row with the same identifiant) to `first`; or, when a
     dispositif column differs, leave `first` alone and return the error that rejects the row."""
     diff = differences(first, cand)
+    if diff and not cand.fields.get("external_id"):
+        return Problem(cand.line, colmap.label("title"), cand.fields["title"],
+                       f"doublon de la ligne {first.line} (même intitulé, structure et lieu) : ligne ignorée", ERROR,
+                       "doublon")
     if diff:
         columns = sorted(dict.fromkeys(_column(name, colmap) for name in diff),  # in the file's column order
                          key=lambda c: colmap.fields.get(c, len(colmap.headers)))
@@ -61,6 +80,10 @@ def merge(first, cand, *, colmap, row) -> Problem | None:
                        "ligne ignorée (d'une ligne à l'autre d'un même dispositif, seules les colonnes du lieu "
                        "peuvent changer)", ERROR)
     known = {lieu_key(lieu) for lieu in first.lieux}
+    if not cand.fields.get("external_id") and all(lieu_key(lieu) in known for lieu in cand.lieux):
+        return Problem(cand.line, colmap.label("title"), cand.fields["title"],
+                       f"doublon de la ligne {first.line} (même intitulé, structure et lieu) : ligne ignorée", ERROR,
+                       "doublon")
     for lieu in cand.lieux:
         if lieu_key(lieu) not in known:
             first.lieux.append(lieu)

@@ -56,10 +56,21 @@ def external_key(ext: str) -> str:
 
 
 def import_key(cand) -> str:
-    """External id when the file has one, else a stable hash of title + structure + place."""
+    """External id when the file has one; else title + structure (its rows at several addresses are
+    one dispositif with several lieux, `imports.lieux`); else title + place."""
     ext = cand.fields.get("external_id") or ""
     if ext:
         return external_key(ext)
+    if cand.structure:
+        parts = "\x1f".join([fold(cand.fields["title"]), fold(cand.structure["name"])])
+        return "s:" + hashlib.blake2b(parts.encode(), digest_size=20).hexdigest()
+    return place_key(cand)
+
+
+def place_key(cand) -> str:
+    """Title + structure + place: a row of the same title and structure that says something else
+    (another phone, other themes...) is its own dispositif; and the key of imports made before
+    title + structure was enough (matched by `upsert`, so they are not created twice)."""
     place = cand.lieux[0]["commune"].code if cand.lieux else "zone:" + ",".join(sorted(
         [*(f"r{c}" for c in cand.coverage.regions), *(f"d{c}" for c in cand.coverage.departements),
          *(f"c{c}" for c in cand.coverage.communes)] + (["national"] if cand.coverage.national else [])))
@@ -242,6 +253,12 @@ def upsert(candidates, *, source: str, archive_missing: bool, present_keys: set,
     todo = []
     for cand in candidates:  # counted in rows: a dispositif given on several rows (one per lieu) counts each
         old = existing.get(cand.import_key)
+        if old is None and cand.import_key.startswith("s:"):
+            legacy = place_key(cand)  # imported when the key held the place: the same dispositif
+            old = existing.get(legacy)
+            if old is not None:
+                existing[cand.import_key] = old
+                present_keys.add(legacy)
         if old is None:
             result.created += cand.rows
             todo.append(cand)

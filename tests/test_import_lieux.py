@@ -93,12 +93,15 @@ def test_a_row_whose_dispositif_columns_differ_is_rejected_and_the_others_import
     assert list(fle.themes.values_list("slug", flat=True)) != ["emploi"] and fle.phone == "04 78 12 34 56"
 
 
-def test_rows_without_identifiant_keep_the_place_in_their_key(tmp_path):
+def test_rows_without_identifiant_join_on_title_and_structure(tmp_path):
+    """Issue #11: the same title and structure at two addresses is one dispositif with two lieux;
+    the same title and structure saying something else elsewhere stays its own dispositif."""
     header = HEADER[1:]
-    rows = [LYON[1:], DIJON[1:]]
+    other_phone = [*BOURG[1:8], "04 74 00 00 00"]
+    rows = [LYON[1:], DIJON[1:], other_phone]
     result = import_file(write_csv(tmp_path / "f.csv", rows, header=header), source="s")
-    assert result.summary() == "created=2 updated=0 unchanged=0 rejected=0"
-    assert Dispositif.objects.filter(source="s").count() == 2  # one per commune, as before
+    assert result.summary() == "created=3 updated=0 unchanged=0 rejected=0"
+    assert sorted(d.lieux.count() for d in Dispositif.objects.filter(source="s")) == [1, 2]
 
 
 def test_ban_geocodes_each_lieu(tmp_path, settings):

@@ -36,7 +36,7 @@ def test_import_creates_dispositifs_lieux_coverage_and_structures(tmp_path):
     assert result.summary() == "created=3 updated=0 unchanged=0 rejected=0" and result.exit_code == 0
     fle = Dispositif.objects.get(source="ddets-01", title="Cours de FLE")
     assert fle.status == "publie" and fle.structure.name == "Asso Français Pour Tous"
-    assert fle.import_key.startswith("h:") and len(fle.content_hash) == 48
+    assert fle.import_key.startswith("s:") and len(fle.content_hash) == 48  # title + structure (issue #11)
     lieu = fle.lieux.get()
     assert (lieu.commune_id, lieu.postal_code, lieu.precision) == ("69123", "69002", "commune")
     assert lieu.address == "12 rue de la République"
