@@ -250,7 +250,7 @@ def upsert(candidates, *, source: str, archive_missing: bool, present_keys: set,
     now = timezone.now()
     existing = {key: (pk, chash, status) for pk, key, chash, status in
                 Dispositif.objects.filter(source=source).values_list("id", "import_key", "content_hash", "status")}
-    todo = []
+    todo, legacy_present = [], set()
     for cand in candidates:  # counted in rows: a dispositif given on several rows (one per lieu) counts each
         old = existing.get(cand.import_key)
         if old is None and cand.import_key.startswith("s:"):
@@ -258,7 +258,7 @@ def upsert(candidates, *, source: str, archive_missing: bool, present_keys: set,
             old = existing.get(legacy)
             if old is not None:
                 existing[cand.import_key] = old
-                present_keys.add(legacy)
+                legacy_present.add(legacy)
         if old is None:
             result.created += cand.rows
             todo.append(cand)
@@ -278,6 +278,6 @@ def upsert(candidates, *, source: str, archive_missing: bool, present_keys: set,
         if archive_missing:
             cursor.execute(f"UPDATE {DISPOSITIF} SET status = %s, updated_at = %s WHERE source = %s "
                            f"AND status <> %s AND NOT (import_key = ANY(%s))",
-                           [Statut.ARCHIVE, now, source, Statut.ARCHIVE, list(present_keys)])
+                           [Statut.ARCHIVE, now, source, Statut.ARCHIVE, list(set(present_keys) | legacy_present)])
             result.archived = cursor.rowcount
     return result
