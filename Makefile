@@ -5,7 +5,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test setup install db stop stop-worker worker status migrate territoires demo-data serve lint bench bench-import bench-search bench-maps bench-export
+.PHONY: demo test setup install db stop stop-worker worker status migrate territoires demo-data serve lint bench bench-import bench-search bench-maps bench-export bench-import-memory
 
 demo: setup demo-data serve          ## install everything, load the demo data, serve on 127.0.0.1:8000
 # The demo's emails (invitations, password reset, reminders) are written to var/mail/.
@@ -70,7 +70,10 @@ bench-search: db                     ## search benchmark: 100k dispositifs / 200
 bench-export: db                     ## export benchmark: national CSV/GeoJSON by COPY (rows/s, memory), export requests
 	@$(MANAGE) bench_export $(BENCH_EXPORT_ARGS)
 
-BENCHES := search import maps export
+bench-import-memory: db              ## import memory: peak RSS of import_dispositifs on a generated MB-MB CSV (default 50; < 500 MB)
+	@$(MANAGE) bench_import_memory $(if $(MB),--mb $(MB))
+
+BENCHES := search import import-memory maps export
 bench: db                            ## every benchmark in turn (logs in var/bench/), then one summary table
 	@mkdir -p var/bench; for b in $(BENCHES); do echo "==> make bench-$$b"; \
 		$(MAKE) -s bench-$$b 2>&1 | tee var/bench/$$b.log; done; \
