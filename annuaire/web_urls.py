@@ -2,11 +2,13 @@
 
 from django.urls import include, path
 
-from annuaire.web import views
+from annuaire.web import sheet, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("recherche/", views.recherche, name="recherche"),
+    path("recherche/feuille/", sheet.feuille, name="recherche-feuille"),
+    path("recherche/guide.pdf", sheet.guide_pdf, name="recherche-guide"),
     path("dispositifs/<int:pk>/", views.dispositif_detail, name="dispositif-detail"),
     path("territoires/departements/<str:code>/", views.departement, name="departement"),
     path("territoires/departements/<str:code>/contour.geojson", views.departement_outline,

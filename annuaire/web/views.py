@@ -5,7 +5,7 @@ import json
 from django.core.paginator import EmptyPage, Page, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
@@ -43,6 +43,8 @@ def dispositif_detail(request, pk: int):
     points = [{"lat": round(lieu.point.y, 5), "lon": round(lieu.point.x, 5), "title": lieu.name or dispositif.title,
                "place": lieu.commune.nom} for lieu in lieux]
     departement = lieux[0].commune.departement_id if lieux else None
+    # Shared links keep the page's language: the person receiving it reads the fiche as it was shown.
+    share_url = request.build_absolute_uri(dispositif.get_absolute_url()) + f"?lang={translation.get_language()}"
     return render(request, "annuaire/dispositif_detail.html", {
         "dispositif": dispositif,
         "lieux": lieux,
@@ -50,7 +52,8 @@ def dispositif_detail(request, pk: int):
         "themes": list(dispositif.themes.all()),
         "map_points": points,
         "outline_code": departement,
-        "share_url": request.build_absolute_uri(dispositif.get_absolute_url()),
+        "share_url": share_url,
+        "share_text": f"{dispositif.title} {share_url}",
         "back_url": _results_url(request.GET.get("retour", "")),
     })
 
