@@ -269,7 +269,9 @@ WEB_FONTS = env_bool("ANNUAIRE_WEB_FONTS", False)
 
 # Cache shared by every gunicorn worker and the job runner (a table in PostgreSQL, created by
 # `manage.py createcachetable`); it holds the per-client counters of annuaire/limits.py.
-CACHES = {"default": {"BACKEND": "annuaire.limits.SharedDatabaseCache", "LOCATION": "annuaire_cache"}}
+# MAX_ENTRIES: Django's default (300) would cull the counters of busy clients at random.
+CACHES = {"default": {"BACKEND": "annuaire.limits.SharedDatabaseCache", "LOCATION": "annuaire_cache",
+                      "OPTIONS": {"MAX_ENTRIES": 200_000}}}
 # Heavy anonymous endpoints (couverture, maps, exports, densite): requests per client, "N/s|m|h"; "" turns it off.
 HEAVY_RATE = env_str("ANNUAIRE_HEAVY_RATE", "30/m")
 # Stored maps and couverture reports (written by the job runner, served as files).

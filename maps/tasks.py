@@ -57,3 +57,10 @@ def refresh_stored(timestamp: int | None = None) -> str:
             redone += 1
     stored.record_stamp(stamp)
     return f"{redone} fichiers refaits (données {'modifiées' if changed else 'inchangées'})"
+
+
+def queue_refresh() -> bool:
+    """Ask for the refresh now (after an import, say) rather than at the next tick; one job at most waits."""
+    from annuaire.jobs import defer_once
+
+    return defer_once(refresh_stored, lock="maps-refresh")
