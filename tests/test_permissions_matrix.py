@@ -25,7 +25,10 @@ USERS = {"national": "national_user", "operateur": "operateur", "structure": "st
 def form_data(data: dict) -> dict:
     """The edit form's POST body for a payload (write shape)."""
     cov = data.get("couverture") or {}
-    post = {"titre": data["titre"], "themes": data["themes"], "modalite": data.get("modalite") or "presentiel",
+    plain = ("resume", "description", "age_min", "age_max", "niveau_francais", "tarif", "inscription", "telephone",
+             "courriel", "site_web", "date_debut", "date_fin")
+    post = {k: "" if data.get(k) is None else data[k] for k in plain}
+    post |= {"titre": data["titre"], "themes": data["themes"], "modalite": data.get("modalite") or "presentiel",
             "publics": data.get("publics") or [], "national": "on" if cov.get("national") else "",
             "departements": ", ".join(cov.get("departements") or []),
             "structure": (data.get("structure") or {}).get("id") or "",
