@@ -84,6 +84,8 @@ def check_file(path: Path, limits: Limits) -> None:
         return
     with archive:
         _check_archive(path, archive, size, limits)
+        if "content.xml" in archive.namelist():
+            _check_ods(path, archive, limits)
 
 
 def _check_archive(path: Path, archive: zipfile.ZipFile, size: int, limits: Limits) -> None:
@@ -135,6 +137,7 @@ def _check_dimension(path: Path, member: str, head: bytes, limits: Limits) -> No
 
 
 def _sheet_name(member: str) -> str:
+    """"xl/worksheets/sheet1.xml" -> "sheet1"; an ODS table's name is given as it is."""
     return member.rsplit("/", 1)[-1].removesuffix(".xml")
 
 
@@ -150,3 +153,43 @@ def _too_big(path, uncompressed, size, limits) -> FileRefused:
         f"{path.name} : le classeur se décompresse en plus de {_mb(uncompressed)} pour {_mb(max(size, 1))} "
         f"compressés (limites : {_mb(limits.max_uncompressed_bytes)} décompressés, {limits.max_ratio} fois la "
         "taille du fichier) ; enregistrez-le en CSV")
+
+
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+
+
+def _check_ods(path: Path, archive: zipfile.ZipFile, limits: Limits) -> None:
+    """ODS has no dimension: a row or cell says how many times it repeats. Trailing empty repeats
+    (LibreOffice writes a million) cost nothing; a repeated cell with a value is what calamine would
+    expand, so the range is measured up to the last cell holding one."""
+    from xml.etree.ElementTree import ParseError, iterparse
+
+    try:
+        with archive.open("content.xml") as content:
+            row = max_row = max_col = 0
+            name = ""
+            for event, element in iterparse(content, events=("start", "end")):
+                if event == "start":
+                    if element.tag == f"{_TABLE}table":
+                        name = element.get(f"{_TABLE}name", "")
+                    continue
+                if element.tag == f"{_TABLE}table-row":
+                    repeat = int(element.get(f"{_TABLE}number-rows-repeated", "1"))
+                    column = last = 0
+                    for cell in element:
+                        column += int(cell.get(f"{_TABLE}number-columns-repeated", "1"))
+                        if cell.get(f"{_OFFICE}value-type") or len(cell):
+                            last = column
+                    row += repeat
+                    if last:
+                        max_row, max_col = row, max(max_col, last)
+                        if max_row * max_col > limits.max_cells:
+                            raise _too_many(path, f"« {name} »", max_row, max_col,
+                                            "contient des cellules jusqu'en", limits)
+                    element.clear()
+                elif element.tag == f"{_TABLE}table":
+                    row = max_row = max_col = 0
+                    element.clear()
+    except (ParseError, ValueError, zipfile.BadZipFile, OSError, EOFError, RuntimeError):
+        return  # the reader says the workbook is unreadable

@@ -186,3 +186,25 @@ def test_export_guard_apostrophe_is_stripped_on_import(tmp_path):
         again = import_file(out, source="s", departement="21")
         assert again.summary() == "created=0 updated=0 unchanged=2 rejected=0", fmt  # ...and reads back the same
     assert Dispositif.objects.filter(title=title).count() == 1
+
+
+def _ods_with(tmp_path, name, rows_xml):
+    from tests.import_files import write_ods
+
+    path = write_ods(tmp_path / name, ROWS)
+    return _rewrite(path, "content.xml", lambda xml: xml.replace(b"</table:table>", rows_xml + b"</table:table>", 1))
+
+
+def test_ods_repeating_a_filled_cell_a_billion_times_is_refused(tmp_path, capsys):
+    bomb = (b'<table:table-row table:number-rows-repeated="100000"><table:table-cell '
+            b'table:number-columns-repeated="900" office:value-type="string"><text:p>x</text:p>'
+            b"</table:table-cell></table:table-row>")  # 90 million cells from 2 KB
+    line = _refused(capsys, _ods_with(tmp_path, "bombe.ods", bomb))
+    assert "contient des cellules jusqu'en" in line and "100 004 lignes × 900 colonnes" in line
+
+
+def test_ods_trailing_empty_repeats_as_libreoffice_writes_them_are_fine(tmp_path, capsys):
+    empty = (b'<table:table-row table:number-rows-repeated="1048571"><table:table-cell '
+             b'table:number-columns-repeated="16384"/></table:table-row>')
+    code, out, _ = _run(capsys, _ods_with(tmp_path, "libre.ods", empty), "--source", "s")
+    assert code == 0 and out[-1] == "created=3 updated=0 unchanged=0 rejected=0"
