@@ -80,6 +80,7 @@ class RowContext:
         self.notes = list(getattr(colmap, "notes", []))  # column choices, reported once on the first row
         self.value_maps = getattr(colmap, "value_maps", {})  # --map / profile: a source's values -> ours
         self.default_themes: list[str] | None = None
+        self.has_coordinates = any(f in colmap.fields for f in ("latitude", "longitude", "x", "y"))
         self.off_shore: set | None = None  # points near a commune but in none (coasts)
         self.suspects: list[tuple] = []  # (lieu, claimed commune, point's commune): checked after all rows
 
@@ -317,13 +318,13 @@ def _lieu(values, ctx, index, error, warn, sheet) -> tuple[dict | None, str | No
     code and name, the postal code alone when it names one commune. A point far from the commune
     named by code or name is checked after all rows (`imports.points.check_lieux`)."""
     insee_text, cp_text, name = values.get("insee", ""), values.get("postal_code", ""), values.get("commune", "")
-    m = _CP_IN_NAME.match(name) if name else None
+    m = _CP_IN_NAME.match(name) if name and (name[0].isdigit() or name[-1].isdigit()) else None
     if m:  # "97437 SAINTE ANNE": a postal code written in the commune column
         code, rest = (m[1], m[2]) if m[1] else (m[4], m[3])
         cp_text, name = cp_text or code, rest.strip()
     address = " ".join(values.get("address", "").split())
     point = ctx.geometries[index] if index < len(ctx.geometries) else None
-    if point is None:
+    if point is None and ctx.has_coordinates:
         point = parse_point(values, warn)
     insee = cp = ""
     try:
