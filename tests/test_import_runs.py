@@ -195,3 +195,45 @@ def test_rows_are_written_in_batches_with_the_same_outcome(tmp_path, monkeypatch
     monkeypatch.setattr(services, "FLUSH_ROWS", 20_000)
     again = import_file(write_csv(tmp_path / "sans.csv", rows[:7], header=header), source="s", archive_missing=True)
     assert again.summary() == "created=0 updated=0 unchanged=7 rejected=0" and again.counts.archived == 0
+
+
+def test_sigterm_rolls_back_and_records_the_run_interrupted(tmp_path):
+    """`docker stop` or `kill` during an import: a real process, on the test database."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from django.conf import settings as django_settings
+
+    db = connection.settings_dict
+    url = f"postgis://{db['USER'] or ''}:{db['PASSWORD'] or ''}@{db['HOST'] or ''}:{db['PORT'] or 5432}/{db['NAME']}"
+    conninfo = {k: v for k, v in connection.get_connection_params().items()
+                if k in {"dbname", "host", "port", "user", "password"}}
+    path = write_csv(tmp_path / "long.csv", [[f"{r[0]} {i}", *r[1:]] for i in range(20_000) for r in ROWS[:1]])
+    child = subprocess.Popen([sys.executable, str(django_settings.BASE_DIR / "manage.py"), "import_dispositifs",
+                              str(path), "--source", "sigterm-test"], env={**os.environ, "DATABASE_URL": url},
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with psycopg.connect(**conninfo, autocommit=True) as other:
+        try:
+            deadline = time.monotonic() + 120
+            while not other.execute("SELECT 1 FROM imports_importrun WHERE source = 'sigterm-test' "
+                                    "AND status = 'running'").fetchone():
+                assert time.monotonic() < deadline and child.poll() is None, child.communicate()
+                time.sleep(0.2)
+            time.sleep(1)  # reading and validating rows
+            child.send_signal(signal.SIGTERM)
+            out, err = child.communicate(timeout=120)
+            status, message, written = other.execute(
+                "SELECT status, message, written FROM imports_importrun WHERE source = 'sigterm-test'").fetchone()
+            created = other.execute("SELECT count(*) FROM dispositifs_dispositif WHERE source = 'sigterm-test'")
+            assert child.returncode == 130, err
+            assert (status, written) == ("interrupted", False) and message == "interrompu : rien n'a été écrit"
+            assert created.fetchone()[0] == 0 and "rien n'a été écrit" in err
+        finally:
+            if child.poll() is None:
+                child.kill()
+            other.execute("DELETE FROM imports_importproblem WHERE run_id IN "
+                          "(SELECT id FROM imports_importrun WHERE source = 'sigterm-test')")
+            other.execute("DELETE FROM imports_importrun WHERE source = 'sigterm-test'")

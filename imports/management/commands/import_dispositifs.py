@@ -1,4 +1,6 @@
+import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
@@ -58,10 +60,11 @@ class Command(BaseCommand):
             profile = with_structures(profile, opts["structures"])
         limits = Limits.from_settings(max_file_bytes=opts["max_size"] * MB if opts["max_size"] else None)
         try:
-            result = import_file(opts["file"], source=opts["source"], profile=profile,
-                                 departement=opts["departement"], dry_run=opts["dry_run"],
-                                 report_path=opts["report"], archive_missing=opts["archive_missing"],
-                                 progress=progress if tty else None, limits=limits)
+            with _sigterm_as_interrupt():
+                result = import_file(opts["file"], source=opts["source"], profile=profile,
+                                     departement=opts["departement"], dry_run=opts["dry_run"],
+                                     report_path=opts["report"], archive_missing=opts["archive_missing"],
+                                     progress=progress if tty else None, limits=limits)
         except KeyboardInterrupt as e:
             self.stderr.write(f"\n{_crash_line(e, opts['file'])}")
             self.stdout.write(_counts(e).summary())
@@ -94,6 +97,24 @@ class Command(BaseCommand):
         self.stdout.write(result.summary())
         if result.exit_code != EXIT_OK:
             sys.exit(result.exit_code)
+
+
+@contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM (docker stop, systemd, kill) ends an import like Ctrl-C: the transaction is rolled
+    back and the run recorded `interrupted` before the process exits."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _crash_line(error: BaseException, path) -> str:
