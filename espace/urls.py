@@ -40,4 +40,8 @@ urlpatterns = [
     path("inviter/", views.inviter, name="inviter"),
     path("jeton/", views.jeton, name="jeton"),
     path("imports/", import_views.imports, name="imports"),
+    path("imports/<int:pk>/", import_views.televersement, name="import"),
+    path("imports/<int:pk>/correspondances/", import_views.correspondances, name="import-correspondances"),
+    path("imports/<int:pk>/confirmer/", import_views.confirmer, name="import-confirmer"),
+    path("imports/<int:pk>/rejets.xlsx", import_views.rejets, name="import-rejets"),
 ]
