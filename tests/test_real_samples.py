@@ -124,3 +124,11 @@ def test_datainclusion_export_reimports_unchanged(tmp_path):
     assert again["created"] == 0 and again["updated"] == 0 and again["rejected"] == 0, report
     after = {d.pk: (d.content_hash, d.updated_at, d.structure_id) for d in Dispositif.objects.all()}
     assert after == before
+
+
+def test_mediation_numerique_profile_reads_services_as_themes():
+    counts, out = run_import(SAMPLES / "mednum-la-creuse.json", source="creuse",
+                             extra=["--profile", "mediation-numerique"])
+    assert counts["created"] == 91, out
+    slugs = set(Dispositif.objects.filter(source="creuse").values_list("themes__slug", flat=True))
+    assert slugs == {"numerique--maitriser-les-fondamentaux-du-numerique"}  # « Utiliser le numérique au quotidien »
