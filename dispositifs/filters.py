@@ -196,6 +196,7 @@ class Filtre:
     condition: Callable[[Any], models.Q]        # ORM, on Dispositif
     sql: str                                    # on a side-table row `{t}`, the value bound as %(name)s
     columns: tuple[Column, ...]
+    sql_type: str = "varchar"                   # type of the bound value (the search function's argument)
     sql_value: Callable[[Any], Any] = lambda value: value
     default: Any = None
 
@@ -246,13 +247,13 @@ FILTRES: tuple[Filtre, ...] = (
         "Slug de thème, répétable ; un thème parent inclut ses sous-thèmes. / "
         "Theme slug, repeatable; a parent theme includes its sub-themes.",
         _themes_condition, "{t}.themes && %(themes)s::varchar[]",
-        (Column("themes", _varchars, THEME_SLUGS),), default=list),
+        (Column("themes", _varchars, THEME_SLUGS),), sql_type="varchar[]", default=list),
     Filtre(
         "public", "public", lambda help_text: Choix(Public, required=False, default=None, help_text=help_text),
         "Public visé ; les dispositifs « tous publics » ou sans public précisé sont inclus. / "
         "Target public; actions for everyone or without a stated public are included.",
         _public_condition, "{t}.publics && %(public)s::varchar[] OR {t}.publics = '{}'",
-        (Column("publics", _varchars, "d.publics"),), sql_value=lambda p: [p, Public.TOUS.value]),
+        (Column("publics", _varchars, "d.publics"),), sql_type="varchar[]", sql_value=lambda p: [p, Public.TOUS.value]),
     Filtre(
         "langue", "langue", lambda help_text: Langue(required=False, default=None, help_text=help_text),
         "Langue parlée, code ISO 639-1 (fr, en, ar, ps, fa…). / Language spoken, ISO 639-1 code.",
@@ -267,19 +268,19 @@ FILTRES: tuple[Filtre, ...] = (
         _age_condition,
         "({t}.age_min IS NULL OR {t}.age_min <= %(age)s) AND ({t}.age_max IS NULL OR {t}.age_max >= %(age)s)",
         (Column("age_min", lambda: models.SmallIntegerField(null=True), "d.age_min"),
-         Column("age_max", lambda: models.SmallIntegerField(null=True), "d.age_max"))),
+         Column("age_max", lambda: models.SmallIntegerField(null=True), "d.age_max")), sql_type="integer"),
     Filtre(
         "gratuit", "gratuit", lambda help_text: Booleen(required=False, default=None, help_text=help_text),
         "true : seulement les gratuits ; false : seulement les payants. / true: free ones only; false: paying ones.",
         lambda gratuit: models.Q(free=gratuit), "{t}.free = %(gratuit)s",
-        (Column("free", lambda: models.BooleanField(null=True), "d.free"),)),
+        (Column("free", lambda: models.BooleanField(null=True), "d.free"),), sql_type="boolean"),
     Filtre(
         "modalite", "modalite", lambda help_text: Choix(Modalite, required=False, default=None, help_text=help_text),
         "presentiel, distance ou mixte ; « mixte » sert aussi les deux autres. / "
         "presentiel, distance or mixte; a mixte action also serves the other two.",
         lambda m: models.Q(modality__in=MODALITES_COMPATIBLES[m]), "{t}.modality = ANY(%(modalite)s)",
         (Column("modality", lambda: models.CharField(max_length=12), "d.modality"),),
-        sql_value=lambda m: [str(x) for x in MODALITES_COMPATIBLES[m]]),
+        sql_type="varchar[]", sql_value=lambda m: [str(x) for x in MODALITES_COMPATIBLES[m]]),
     Filtre(
         "niveau_francais", "niveau_francais",
         lambda help_text: Choix(NiveauFrancais, required=False, default=None, help_text=help_text),
@@ -287,7 +288,7 @@ FILTRES: tuple[Filtre, ...] = (
         "French level of the person: keeps actions that do not require more.",
         lambda n: models.Q(french_level__in=niveaux_accessibles(n)), "{t}.french_level = ANY(%(niveau_francais)s)",
         (Column("french_level", lambda: models.CharField(max_length=10), "d.french_level"),),
-        sql_value=niveaux_accessibles),
+        sql_type="varchar[]", sql_value=niveaux_accessibles),
 )
 
 BY_NAME = {f.name: f for f in FILTRES}

@@ -63,9 +63,7 @@ CARDS = f"""
     SELECT coalesce(json_agg(json_build_object(
         'id', d.id, 'titre', d.title, 'resume', d.summary,
         'structure', CASE WHEN s.id IS NULL THEN NULL ELSE json_build_object('id', s.id, 'nom', s.name) END,
-        'themes', (SELECT coalesce(json_agg(json_build_object('slug', t.slug, 'label', t.label)
-                                            ORDER BY t.parent_id, t.position, t.slug), '[]')
-                   FROM {T_THEMES} dt JOIN {T_THEME} t ON t.slug = dt.theme_id WHERE dt.dispositif_id = d.id),
+        'themes', coalesce(pt.themes, '[]'),
         'gratuit', d.free, 'modalite', d.modality,
         'portee', ({_PORTEES})[p.level + 1],
         'distance_m', round(p.dist)::int,
@@ -77,9 +75,18 @@ CARDS = f"""
     ) ORDER BY p.pos), '[]')::text
     FROM page p
     JOIN {T_DISPOSITIF} d ON d.id = p.id
+    LEFT JOIN page_themes pt ON pt.id = p.id
     LEFT JOIN {T_STRUCTURE} s ON s.id = d.structure_id
     LEFT JOIN {T_LIEU} l ON l.id = p.lieu_id
     LEFT JOIN {T_COMMUNE} c ON c.code = l.commune_id"""
+
+# The themes of the page's dispositifs, in Theme order: one join for the page, not one per result.
+PAGE_THEMES = f"""page_themes AS (
+    SELECT dt.dispositif_id AS id, json_agg(json_build_object('slug', t.slug, 'label', t.label)
+                                            ORDER BY t.parent_id, t.position, t.slug) AS themes
+    FROM page p JOIN {T_THEMES} dt ON dt.dispositif_id = p.id JOIN {T_THEME} t ON t.slug = dt.theme_id
+    GROUP BY dt.dispositif_id
+)"""
 
 # The nearest lieu of a dispositif matched by its coverage (true spheroid distance, like the ORM).
 NEAREST = f"""
@@ -87,26 +94,16 @@ NEAREST = f"""
     WHERE l2.dispositif_id = {{id}} {{cond}} ORDER BY 2 LIMIT 1"""
 
 
-def build_local(place, filters, *, offset: int, limit: int, url: str) -> tuple[str, dict]:
-    """The local part of a search: proximity and coverage of the commune, département, région.
+LOCAL_FUNCTION = "recherche_locale"
 
-    Returns one row: (count, facettes JSON text, page results JSON text, ids of the national
-    dispositifs among them, generation). Facettes leave out national dispositifs when the
-    national slice is added (it counts them)."""
-    params = {
-        "lon": place.point.x, "lat": place.point.y, "radius_m": filters.rayon_km * 1000.0, "knn": KNN_LIMIT,
-        "codes": ["c" + place.commune.code, "d" + place.departement.code, "r" + place.region.code],
-        "offset": offset, "limit": limit, "with_national": bool(filters.national), "url": url,
-    }
-    where_near = where(filters, "l", params)
-    where_cover = where(filters, "c", params)
-    facettes = FACETTES.format(rows="ranked", where="AND NOT (r.national AND %(with_national)s)")
-    sql = f"""
+# The local statement, written once with %(name)s for its values: the body of the function
+# `recherche_locale` (see local_function: planned once per connection, not per search).
+LOCAL = f"""
 WITH near AS MATERIALIZED (
     SELECT DISTINCT ON (k.id) k.id, k.lieu_id, k.dist, k.national, k.themes FROM (
         SELECT l.dispositif_id AS id, l.lieu_id, ST_Distance(l.point, {ORIGIN}) AS dist, l.national, l.themes
         FROM {T_SIDE_LIEU} l
-        WHERE ST_DWithin(l.point, {ORIGIN}, %(radius_m)s) AND {where_near}
+        WHERE ST_DWithin(l.point, {ORIGIN}, %(radius_m)s) AND {{where_near}}
         ORDER BY l.point <-> {ORIGIN}
         LIMIT %(knn)s
     ) k
@@ -115,7 +112,7 @@ WITH near AS MATERIALIZED (
 cover AS MATERIALIZED (
     SELECT DISTINCT ON (c.dispositif_id) c.dispositif_id AS id, c.level, c.title, c.national, c.themes
     FROM {T_SIDE_COUVERTURE} c
-    WHERE c.code = ANY(%(codes)s::varchar[]) AND {where_cover}
+    WHERE c.code = ANY(%(codes)s) AND {{where_cover}}
       AND NOT EXISTS (SELECT 1 FROM near n WHERE n.id = c.dispositif_id)
     ORDER BY c.dispositif_id, c.level
 ),
@@ -137,22 +134,87 @@ window_rows AS (
     JOIN levels l ON l.level = r.level AND l.start < %(offset)s + %(limit)s AND l.start + l.n > %(offset)s
     LEFT JOIN LATERAL ({NEAREST.format(id="r.id", cond="AND r.level > 0")}) nl ON true
 ),
-page AS (
+page AS MATERIALIZED (
     SELECT * FROM (
         SELECT w.*, w.start + row_number() OVER (PARTITION BY w.level ORDER BY w.dist NULLS LAST, w.title, w.id) - 1
                AS pos
         FROM window_rows w
     ) x
     WHERE pos >= %(offset)s AND pos < %(offset)s + %(limit)s
-)
+),
+{PAGE_THEMES}
 SELECT
     (SELECT count(*) FROM ranked),
-    ({facettes}),
+    ({FACETTES.format(rows="ranked", where="AND NOT (r.national AND %(with_national)s)")}),
     ({CARDS}),
     (SELECT coalesce(array_agg(id), '{{}}') FROM ranked WHERE national),
     (SELECT max(id) FROM {T_GENERATION})
 """
-    return sql, params
+
+LOCAL_ARGS = [("lon", "float8"), ("lat", "float8"), ("radius_m", "float8"), ("knn", "integer"),
+              ("codes", "varchar[]"), ("offset", "integer"), ("limit", "integer"), ("with_national", "boolean"),
+              ("url", "text")]
+
+
+def local_function() -> str:
+    """CREATE FUNCTION recherche_locale(...): the local statement with one argument per value and per
+    declared filter (NULL: not filtering). PL/pgSQL keeps its plan for the connection (generic plan
+    forced), so a search pays no planning; applied on migrate with the triggers (side_tables.render)."""
+    args = LOCAL_ARGS + [(f.name, f.sql_type) for f in FILTRES]
+
+    def conds(alias):
+        parts = [f"({alias}.end_date IS NULL OR {alias}.end_date >= CURRENT_DATE)"]
+        for filtre in FILTRES:
+            fragment = filtre.sql.replace("{t}", alias)
+            parts.append(f"(%({filtre.name})s IS NULL OR ({fragment}))")
+        return " AND ".join(parts)
+
+    body = LOCAL.replace("{where_near}", conds("l")).replace("{where_cover}", conds("c"))
+    body = body.replace(ORIGIN, "v_origin")
+    for name, _ in args:
+        body = body.replace(f"%({name})s", f"p_{name}")
+    signature = ", ".join(f"p_{name} {kind}" for name, kind in args)
+    return f"""
+CREATE OR REPLACE FUNCTION {LOCAL_FUNCTION}({signature})
+RETURNS TABLE (o_count bigint, o_facettes text, o_results text, o_nationals bigint[], o_generation bigint)
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $fn$
+#variable_conflict use_column
+DECLARE
+    v_origin geography := ST_SetSRID(ST_MakePoint(p_lon, p_lat), 4326)::geography;
+BEGIN
+    RETURN QUERY {body};
+END $fn$;
+"""
+
+
+def local_function_drop() -> str:
+    """Every signature of the function (a filter added changes it: the old one must go)."""
+    return f"""
+DO $drop$ DECLARE f regprocedure; BEGIN
+    FOR f IN SELECT oid::regprocedure FROM pg_proc WHERE proname = '{LOCAL_FUNCTION}' LOOP
+        EXECUTE 'DROP FUNCTION ' || f;
+    END LOOP;
+END $drop$;
+"""
+
+
+def build_local(place, filters, *, offset: int, limit: int, url: str) -> tuple[str, dict]:
+    """The local part of a search: proximity and coverage of the commune, département, région.
+
+    Returns one row: (count, facettes JSON text, page results JSON text, ids of the national
+    dispositifs among them, generation). Facettes leave out national dispositifs when the
+    national slice is added (it counts them)."""
+    params = {
+        "lon": place.point.x, "lat": place.point.y, "radius_m": filters.rayon_km * 1000.0, "knn": KNN_LIMIT,
+        "codes": ["c" + place.commune.code, "d" + place.departement.code, "r" + place.region.code],
+        "offset": offset, "limit": limit, "with_national": bool(filters.national), "url": url,
+    }
+    for filtre in FILTRES:
+        value = getattr(filters, filtre.name)
+        params[filtre.name] = filtre.sql_value(value) if filtre.active(value) else None
+    args = LOCAL_ARGS + [(f.name, f.sql_type) for f in FILTRES]
+    call = ", ".join(f"%({name})s::{kind}" for name, kind in args)
+    return f"SELECT * FROM {LOCAL_FUNCTION}({call})", params
 
 
 def build_national(filters) -> tuple[str, dict]:
@@ -178,11 +240,12 @@ def build_cards(place, ids: list[int], *, level: int, url: str) -> tuple[str, di
     with its nearest lieu."""
     params = {"lon": place.point.x, "lat": place.point.y, "ids": list(ids), "level": level, "url": url}
     sql = f"""
-WITH page AS (
+WITH page AS MATERIALIZED (
     SELECT x.id, %(level)s AS level, nl.dist, nl.lieu_id, x.pos
     FROM unnest(%(ids)s::bigint[]) WITH ORDINALITY x(id, pos)
     LEFT JOIN LATERAL ({NEAREST.format(id="x.id", cond="")}) nl ON true
-)
+),
+{PAGE_THEMES}
 {CARDS}
 """
     return sql, params

@@ -111,9 +111,9 @@ def trigger_names() -> list[tuple[str, str]]:
     return names + [("dispositifs_theme", "dispositifs_theme_update_recherche")]
 
 
-def render() -> str:
-    """recherche.sql with the declaration's columns. The markers sit inside EXECUTE '…' literals,
-    hence the doubled quotes."""
+def render_triggers() -> str:
+    """recherche.sql with the declaration's columns (the markers sit inside EXECUTE '…' literals,
+    hence the doubled quotes)."""
     columns = side_columns()
     themes = next(c for c in columns if c.name == "themes")
     fill = {
@@ -128,8 +128,16 @@ def render() -> str:
     return sql
 
 
+def render() -> str:
+    """The trigger SQL, then the search's local statement as a function (same declaration)."""
+    from .recherche_sql import local_function, local_function_drop
+
+    return render_triggers() + local_function_drop() + local_function()
+
+
 def fingerprint() -> str:
-    return hashlib.sha256(render().encode()).hexdigest()[:16]
+    """Of what decides the rows (the trigger SQL): a change to the search function alone recomputes nothing."""
+    return hashlib.sha256(render_triggers().encode()).hexdigest()[:16]
 
 
 def apply(*, using=None, stdout=None) -> bool:

@@ -90,9 +90,9 @@ def test_page_beyond_the_end_is_empty_not_an_error(client, m):
 
 
 def test_timeout_is_a_503(client, m, monkeypatch):
-    monkeypatch.setattr(recherche, "STATEMENT_TIMEOUT_MS", 1)
-    monkeypatch.setattr("dispositifs.recherche_sql.ORIGIN",
-                        "(SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography FROM pg_sleep(0.05))")
+    monkeypatch.setattr(recherche, "STATEMENT_TIMEOUT_MS", 50)
+    slow = "SELECT 0::bigint, '{}'::text, '[]'::text, '{}'::bigint[], 0::bigint FROM pg_sleep(0.5)"
+    monkeypatch.setattr("dispositifs.recherche_sql.build_local", lambda *args, **kwargs: (slow, {}))
     r = client.get(URL, {"commune": "21166"})
     assert r.status_code == 503
     assert "trop de temps" in r.json()["detail"]
