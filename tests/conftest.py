@@ -35,15 +35,22 @@ def pytest_runtest_teardown(item, nextitem):
     """A transactional test (`django_db(transaction=True)`, `transactional_db`, `job_worker`) ends with
     a flush that empties every table, territoires and themes included: load them again (~5 s), and
     empty the job queue."""
-    result = yield
     from django.db import connection
+    from pytest_django.plugin import blocking_manager_key
 
+    marker = item.get_closest_marker("django_db")
+    transactional = ("transactional_db" in getattr(item, "fixturenames", ())
+                     or bool(marker and marker.kwargs.get("transaction")))
+    if transactional:
+        # The flush TRUNCATEs the search side tables along with their base tables, whose ON TRUNCATE
+        # trigger would refill them in the same statement ("being used by active queries"): no
+        # triggers during the flush (this session only; the connection is closed right after it).
+        with item.config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
+            cursor.execute("SET session_replication_role = replica")
+    result = yield
     if nextitem is None or not connection.settings_dict["NAME"].startswith("test_"):
         return result  # the session is over: the test database is already gone
-    marker = item.get_closest_marker("django_db")
-    if "transactional_db" in getattr(item, "fixturenames", ()) or (marker and marker.kwargs.get("transaction")):
-        from pytest_django.plugin import blocking_manager_key
-
+    if transactional:
         with item.config.stash[blocking_manager_key].unblock():
             _reload_reference_data()
     return result

@@ -43,3 +43,4 @@ def test_the_same_work_queued_twice_is_one_job(transactional_db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM procrastinate_jobs WHERE queueing_lock = 'carte:france-densite.html'")
         assert cursor.fetchone()[0] == 1
+    assert tasks.queue_refresh() and not tasks.queue_refresh()  # what an import calls: one refresh waits
