@@ -73,7 +73,13 @@ END $fn$;
 
 CREATE OR REPLACE FUNCTION recherche_refresh_all() RETURNS void LANGUAGE plpgsql AS $fn$
 BEGIN
-    TRUNCATE dispositifs_recherche_lieu, dispositifs_recherche_couverture;
+    BEGIN
+        TRUNCATE dispositifs_recherche_lieu, dispositifs_recherche_couverture;
+    EXCEPTION WHEN object_in_use THEN
+        -- The same TRUNCATE statement empties them too (manage.py flush): they cannot be truncated twice.
+        DELETE FROM dispositifs_recherche_lieu;
+        DELETE FROM dispositifs_recherche_couverture;
+    END;
     PERFORM recherche_refresh(ARRAY(SELECT id FROM dispositifs_dispositif));
     ANALYZE dispositifs_recherche_lieu;
     ANALYZE dispositifs_recherche_couverture;
