@@ -6,6 +6,7 @@
 - `?format=geojson` answers a FeatureCollection, not the JSON serializer's shape.
 - Answers any endpoint may give, whatever its view: 400 (query string too long, annuaire.middleware),
   503 (database down or hung, annuaire.errors), 429 on the heavy endpoints (annuaire.limits).
+- Reference vocabularies as enums (themes, départements, régions), blank values read as absent.
 tests/test_schemathesis.py checks all of it against a live server.
 """
 
@@ -198,6 +199,17 @@ def _vocabularies(paths: dict) -> None:
                         target["enum"] = values[name]
 
 
+def _blank_is_absent(paths: dict) -> None:
+    """The query parameters read a blank value as an absent one (web forms send `age=`; filters.py,
+    densite's `theme`): OpenAPI 3.0 says so with `allowEmptyValue`. Not `format`: a blank one is a 400."""
+    for item in paths.values():
+        for operation in item.values():
+            for param in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if (param.get("in") == "query" and not param.get("required") and param.get("name") != "format"
+                        and param.get("schema", {}).get("type") != "object"):
+                    param["allowEmptyValue"] = True
+
+
 def complete_schema(result, generator, request, public):
     """SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] (after drf-spectacular's enum hook)."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
@@ -209,6 +221,7 @@ def complete_schema(result, generator, request, public):
     _geojson_variants(paths)
     _common_answers(paths)
     _vocabularies(paths)
+    _blank_is_absent(paths)
     tags = result.setdefault("tags", [])
     if not any(t.get("name") == "cartes" for t in tags):
         tags.append({"name": "cartes", "description": "Couverture (manques) et exports. / Gap reports and exports."})
