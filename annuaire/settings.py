@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "imports",
     "maps",
     "horaires",
+    "traductions",
     "rest_framework.authtoken",
     "simple_history",
     "comptes",
@@ -260,6 +261,11 @@ IMPORT_RUN_TIMEOUT_HOURS = int(env_str("ANNUAIRE_IMPORT_RUN_TIMEOUT_HOURS", "12"
 GEOCODER = env_str("GEOCODER", "offline")
 BAN_URL = env_str("BAN_URL", "https://api-adresse.data.gouv.fr")
 BAN_TIMEOUT = float(env_str("BAN_TIMEOUT", "3"))
+
+# Content translations: machine drafts from a LibreTranslate-compatible API (off when empty).
+TRANSLATE_URL = env_str("TRANSLATE_URL", "")
+TRANSLATE_API_KEY = env_str("TRANSLATE_API_KEY", "")
+TRANSLATE_TIMEOUT = float(env_str("TRANSLATE_TIMEOUT", "10"))
 
 # Map tiles for Leaflet pages; the project's own département outlines are drawn underneath.
 TILES_URL = env_str("TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")

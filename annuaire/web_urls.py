@@ -14,5 +14,6 @@ urlpatterns = [
     path("territoires/departements/<str:code>/contour.geojson", views.departement_outline,
          name="departement-contour"),
     path("cartes/", include("maps.urls")),
+    path("traductions/", include("traductions.urls")),
     path("espace/", include("espace.urls")),
 ]

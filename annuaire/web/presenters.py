@@ -131,3 +131,17 @@ def opening_status(value: str, now) -> str:
     else:
         day = str(WEEKDAYS[state.change.weekday()])
     return _("Fermé · ouvre %(jour)s à %(heure)s") % {"jour": day, "heure": _time(state.change.time())}
+
+
+def content(dispositif, translations: dict, *, lang: str, original: bool) -> dict:
+    """The texts a page shows for a dispositif: {champ: {"text", "lang", "machine"}} — the translation into
+    the page language (reviewed, else a machine draft, marked), else French; French when `original`."""
+    shown = {}
+    for champ in ("title", "summary", "description", "registration", "price"):
+        french = getattr(dispositif, champ, "") or ""
+        t = None if original else translations.get(champ)
+        shown[champ] = ({"text": t["texte"], "lang": lang, "machine": t["statut"] == "machine"} if t else
+                        {"text": french, "lang": "fr", "machine": False})
+    shown["translated"] = any(v.get("lang") != "fr" for v in shown.values() if isinstance(v, dict))
+    shown["machine"] = any(v.get("machine") for v in shown.values() if isinstance(v, dict))
+    return shown

@@ -15,6 +15,7 @@ from dispositifs.recherche import SearchTimeout
 from dispositifs.vocabulaires import Modalite, NiveauFrancais, Public
 from horaires.models import Fermeture
 from territoires.models import Departement
+from traductions import selectors as traductions
 
 from . import presenters, search_page, selectors
 from .themes import shortcuts
@@ -45,8 +46,13 @@ def dispositif_detail(request, pk: int):
     departement = lieux[0].commune.departement_id if lieux else None
     # Shared links keep the page's language: the person receiving it reads the fiche as it was shown.
     share_url = request.build_absolute_uri(dispositif.get_absolute_url()) + f"?lang={translation.get_language()}"
+    lang = translation.get_language()
+    original = request.GET.get("vo") == "fr"  # "voir en français"
+    translations = traductions.shown([dispositif], lang).get(dispositif.pk, {})
     return render(request, "annuaire/dispositif_detail.html", {
         "dispositif": dispositif,
+        "content": presenters.content(dispositif, translations, lang=lang, original=original),
+        "original": original, "has_translation": bool(translations),
         "lieux": lieux,
         "facts": presenters.facts(dispositif),
         "themes": list(dispositif.themes.all()),
@@ -136,6 +142,10 @@ def recherche(request):
         page = Paginator(rows, search_page.PAGE_SIZE).get_page(_page_number(params.get("page")))
         results, count = list(page.object_list), len(rows)
     _add_contacts_and_hours(results)
+    translated = traductions.shown([r.dispositif for r in results], translation.get_language(), ("title", "summary"))
+    for r in results:  # the card's title and summary in the page language when a translation exists
+        r.content = presenters.content(r.dispositif, translated.get(r.dispositif.id, {}),
+                                       lang=translation.get_language(), original=False)
     points = [{"lat": round(r.lieu_proche.point.y, 5), "lon": round(r.lieu_proche.point.x, 5),
                "title": r.dispositif.title, "url": r.dispositif.get_absolute_url(), "place": r.lieu_proche.commune.nom}
               for r in results if r.lieu_proche is not None]

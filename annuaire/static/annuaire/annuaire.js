@@ -182,6 +182,36 @@
     });
   }
 
+  // --- Listen: the fiche read aloud by the device's own voices (no server); hidden without a voice ------
+  function setupListen() {
+    var button = document.querySelector("[data-listen]");
+    var synth = window.speechSynthesis;
+    if (!button || !synth || !window.SpeechSynthesisUtterance) return;
+    var pageLang = document.documentElement.lang, label = button.textContent, speaking = false;
+    function voiceFor(lang) {
+      return synth.getVoices().filter(function (v) { return v.lang && v.lang.toLowerCase().indexOf(lang) === 0; })[0];
+    }
+    function offer() { if (voiceFor(pageLang)) button.hidden = false; }
+    offer();
+    if (synth.addEventListener) synth.addEventListener("voiceschanged", offer);
+    button.addEventListener("click", function () {
+      if (speaking) { synth.cancel(); speaking = false; button.textContent = label; return; }
+      var root = document.querySelector(button.getAttribute("data-listen"));
+      var blocks = root ? root.querySelectorAll("h1, h2, p, dt, dd, li") : [];
+      speaking = true; button.textContent = button.getAttribute("data-stop");
+      blocks.forEach(function (el, i) {
+        if (el.closest("[hidden], .web-noprint, .web-print-only") || !el.innerText.trim()) return;
+        var lang = (el.closest("[lang]") || document.documentElement).lang, voice = voiceFor(lang);
+        if (!voice) return;  // a passage in a language the device cannot speak is skipped, not mangled
+        var u = new SpeechSynthesisUtterance(el.innerText); u.lang = voice.lang; u.voice = voice;
+        synth.speak(u);
+      });
+      var done = new SpeechSynthesisUtterance(""); done.onend = function () { speaking = false; button.textContent = label; };
+      synth.speak(done);
+    });
+  }
+
   document.querySelectorAll("[data-place]").forEach(setupPlace);
+  setupListen();
   setupAutosubmit(); setupShare(); setupMaps();
 })();
