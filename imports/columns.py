@@ -99,6 +99,10 @@ FIELDS: dict[str, tuple[str, list[str]]] = {
     # at the numbers (imports.points decides between WGS 84 and a projected CRS).
     "x": ("x", ["x", "coord x", "x l93", "x lambert93", "x lambert 93", "coordonnee x", "xl93"]),
     "y": ("y", ["y", "coord y", "y l93", "y lambert93", "y lambert 93", "coordonnee y", "yl93"]),
+    # opening hours given one column per day (France services: h_lundi…), joined into `opening_hours`
+    **{f"hours_{day}": (f"horaires du {day}", [day, f"h {day}", f"horaires {day}", f"horaire {day}",
+                                                  f"horaires du {day}"])
+       for day in ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")},
     "last_verified": ("date de mise à jour", ["date de mise a jour", "mise a jour", "derniere mise a jour",
                                               "date de verification", "date maj", "maj"]),
 }

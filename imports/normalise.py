@@ -80,6 +80,7 @@ class RowContext:
         self.notes = list(getattr(colmap, "notes", []))  # column choices, reported once on the first row
         self.value_maps = getattr(colmap, "value_maps", {})  # --map / profile: a source's values -> ours
         self.default_themes: list[str] | None = None
+        self.day_fields = [f for f in colmap.fields if f.startswith("hours_")]
         self.has_coordinates = any(f in colmap.fields for f in ("latitude", "longitude", "x", "y"))
         self.off_shore: set | None = None  # points near a commune but in none (coasts)
         self.suspects: list[tuple] = []  # (lieu, claimed commune, point's commune): checked after all rows
@@ -126,6 +127,9 @@ def normalise_row(index: int, ctx: RowContext, sheet) -> tuple[Candidate | None,
     for name, default in ctx.defaults.items():
         if not values.get(name):
             values[name] = str(default)
+    if ctx.day_fields and not values.get("opening_hours"):
+        days = [f"{name[6:].capitalize()} {values[name]}" for name in ctx.day_fields if values.get(name)]
+        values["opening_hours"] = " ; ".join(days)[:300]
     number = values.get("address_number")
     if number and values.get("address") and not values["address"].startswith(number):
         values["address"] = f"{number} {values['address']}"
