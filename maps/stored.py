@@ -7,6 +7,7 @@ sees half a file. A file is stale when older than settings.MAPS_MAX_AGE (default
 published data changed since it was written (`data_stamp`, recorded beside the files).
 """
 
+import gzip
 import json
 import os
 import re
@@ -68,7 +69,10 @@ def is_fresh(path: Path, *, stamp: str | None = None) -> bool:
     return age < max_age() and (stamp is None or stamp == recorded_stamp())
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes, *, gzipped: bool = False) -> None:
+    """Write `path` (and `path.gz` when asked) so that a reader sees the old file or the new one."""
+    if gzipped:  # compressed once here: GZipMiddleware would spend seconds per request on 22 MB
+        write_atomically(path.with_name(path.name + ".gz"), gzip.compress(data, compresslevel=6, mtime=0))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     with os.fdopen(fd, "wb") as stream:
@@ -122,7 +126,8 @@ def couverture_paths(*, theme: str, km: float, departement: str | None) -> dict[
 
 
 def store_couverture(report) -> dict[str, Path]:
-    """Write the report's JSON, CSV and GeoJSON files (the three formats of the API) at once."""
+    """Write the report's JSON, CSV and GeoJSON files (the three formats of the API) at once, each
+    with its gzipped twin."""
     import io
 
     from .api.common import ATTRIBUTION, generated_at
@@ -130,14 +135,15 @@ def store_couverture(report) -> dict[str, Path]:
 
     paths = couverture_paths(theme=report.theme, km=report.km, departement=report.departement)
     head = {"date": generated_at(), "attribution": ATTRIBUTION}
-    write_atomically(paths["json"], json.dumps({**head, **report.as_dict()}, ensure_ascii=False).encode())
+    write_atomically(paths["json"], json.dumps({**head, **report.as_dict()}, ensure_ascii=False).encode(),
+                     gzipped=True)
     stream = io.StringIO()
     stream.write("\ufeff")
     write_gap_csv(stream, report)
-    write_atomically(paths["csv"], stream.getvalue().encode("utf-8"))
+    write_atomically(paths["csv"], stream.getvalue().encode("utf-8"), gzipped=True)
     data = gap_geojson(report)
     data["metadata"].update(attribution=ATTRIBUTION, date=head["date"])
-    write_atomically(paths["geojson"], json.dumps(data, ensure_ascii=False).encode())
+    write_atomically(paths["geojson"], json.dumps(data, ensure_ascii=False).encode(), gzipped=True)
     return paths
 
 

@@ -2,6 +2,7 @@
 national B; D is a draft and does not count)."""
 
 import csv
+import gzip
 import io
 import json
 
@@ -108,6 +109,9 @@ def test_api_couverture_json_csv_geojson(case, client, settings, tmp_path):
     geo = json.loads(read(client.get(f"/api/v1/couverture/?theme={FLE}&departement=35&format=geojson")))
     assert geo["type"] == "FeatureCollection" and len(geo["features"]) == data["communes_hors_portee"]
     assert "attribution" in geo["metadata"]
+    # Stored with a gzipped twin, sent as it is to a client that accepts gzip (no per-request compression).
+    packed = client.get(f"/api/v1/couverture/?theme={FLE}&departement=35&format=geojson", HTTP_ACCEPT_ENCODING="gzip")
+    assert packed["Content-Encoding"] == "gzip" and json.loads(gzip.decompress(read(packed))) == geo
 
 
 def test_api_couverture_errors_are_json(client):

@@ -75,7 +75,18 @@ def couverture_view(request):
             return _preparing(theme, km, departement)
     elif not stored.is_fresh(path):
         _queue(theme, km, departement)  # served as it is meanwhile
-    response = FileResponse(open(path, "rb"), content_type=stored.COUVERTURE_FORMATS[fmt])  # noqa: SIM115
+    return _serve(request, path, fmt)
+
+
+def _serve(request, path, fmt: str):
+    """The stored file, gzipped when the client accepts it (compressed once, by the job)."""
+    packed = path.with_name(path.name + ".gz")
+    use_gzip = "gzip" in request.headers.get("Accept-Encoding", "") and packed.exists()
+    response = FileResponse(open(packed if use_gzip else path, "rb"),  # noqa: SIM115 (FileResponse closes it)
+                            content_type=stored.COUVERTURE_FORMATS[fmt], filename=path.name)
+    response["Vary"] = "Accept-Encoding"
+    if use_gzip:
+        response["Content-Encoding"] = "gzip"
     if fmt == "csv":
         response["Content-Disposition"] = f'attachment; filename="{path.name}"'
         response["X-Attribution"] = ATTRIBUTION_ASCII
