@@ -292,6 +292,20 @@ class Gazetteer:
         return False
 
 
+# Collectivités d'outre-mer that files name but the COG of the 101 départements does not hold: their
+# current and former (Guadeloupe) INSEE codes and postal codes, so the report names them.
+COLLECTIVITES = {"97801": "Saint-Martin", "97127": "Saint-Martin", "97150": "Saint-Martin",
+                 "97701": "Saint-Barthélemy", "97123": "Saint-Barthélemy", "97133": "Saint-Barthélemy",
+                 "saint martin": "Saint-Martin", "saint barthelemy": "Saint-Barthélemy"}
+
+
+def collectivite(insee: str = "", postal_code: str = "", name: str = "") -> str | None:
+    """The overseas collectivity a row names (Saint-Martin, Saint-Barthélemy), or None."""
+    key = fold(re.sub(r"\d{5}", " ", name or ""))
+    return COLLECTIVITES.get(insee) or COLLECTIVITES.get(key) or (
+        COLLECTIVITES.get(postal_code) if not name else None)
+
+
 def _dep_of_postal(cp: str) -> str:
     if cp.startswith("97"):
         return cp[:3]

@@ -13,7 +13,7 @@ from dispositifs import validation
 from dispositifs.vocabulaires import Modalite, Public, StatutProtection, TypeStructure
 
 from .datainclusion_themes import v0_themes
-from .gazetteer import Coverage, ZoneError
+from .gazetteer import Coverage, ZoneError, collectivite
 from .points import in_france, parse_point
 from .readers import cell_text
 from .report import ERROR, WARNING, Problem
@@ -379,6 +379,11 @@ def _lieu(values, ctx, index, error, warn, sheet) -> tuple[dict | None, str | No
         shown = " ".join(filter(None, [insee_text, cp_text, name]))
         column = "commune" if name else ("insee" if insee_text else "postal_code")
         hint = doubt or f"aucune commune ne correspond à « {shown} » (vérifiez le nom, le code postal ou le code INSEE)"
+        com = collectivite(insee, cp, name) or collectivite(name=shown)
+        if com:
+            error(column, shown, f"lieu introuvable : {com}, collectivité d'outre-mer, n'est pas dans le référentiel "
+                                 "des communes (COG des 101 départements)", "collectivite-outre-mer")
+            return None, None
         sug = suggest(name, ctx.gazetteer.by_name.keys()) if name and not doubt else ""
         error(column, shown, "lieu introuvable : " + hint, "commune-inconnue", sug)
         return None, None

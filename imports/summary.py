@@ -17,9 +17,11 @@ def suggest(value: str, choices, *, limit: int = 2) -> str:
     choices = list(choices)
     if not value or not choices:
         return ""
-    found = process.extract(value, choices, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit,
+    found = process.extract(value, choices, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit + 3,
                             score_cutoff=SUGGESTION_CUTOFF)
-    return ", ".join(dict.fromkeys(str(c) for c, _score, _idx in found))
+    # WRatio scores a short choice inside a long value high ("mer" in "Saint-Glinglin-sur-Mer"): not a suggestion
+    kept = [str(c) for c, _score, _idx in found if len(str(c)) * 2 >= len(value)]
+    return ", ".join(list(dict.fromkeys(kept))[:limit])
 
 
 def grouped(problems) -> list[dict]:
