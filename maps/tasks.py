@@ -32,12 +32,17 @@ def refresh_stored(timestamp: int | None = None) -> str:
     national French-class report ready. Returns a summary line (kept in the job's log)."""
     stamp = stored.data_stamp()
     changed = stamp != stored.recorded_stamp()
-    redone = 0
+    redone = failed = 0
     names = {"france-densite.html", "france-densite.png"} | {p.name for p in stored.stored_maps()}
     done: set[str] = set()
     for name in sorted(names, key=lambda n: (not n.endswith(".png"), n)):  # a PNG brings its HTML twin
         if name not in done and (changed or not stored.is_fresh(stored.maps_dir() / name)):
-            done.update(stored.render_map_file(name))
+            try:
+                done.update(stored.render_map_file(name))
+            except Exception:  # one broken map must not keep the others stale; the next tick tries again
+                log.exception("carte %s", name)
+                failed += 1
+                continue
             redone += 1
     wanted = [{"theme": stored.DEFAULT_COUVERTURE_THEME, "km": 10.0, "departement": None},
               *stored.stored_couvertures()]
@@ -54,9 +59,13 @@ def refresh_stored(timestamp: int | None = None) -> str:
             except LookupError as exc:  # a theme or département that no longer exists
                 log.warning("couverture %s : %s", key, exc)
                 continue
+            except Exception:
+                log.exception("couverture %s", key)
+                failed += 1
+                continue
             redone += 1
-    stored.record_stamp(stamp)
-    return f"{redone} fichiers refaits (données {'modifiées' if changed else 'inchangées'})"
+    stored.record_stamp(stamp)  # a file that failed stays old: is_fresh() sends it back here within MAPS_MAX_AGE
+    return f"{redone} fichiers refaits, {failed} en échec (données {'modifiées' if changed else 'inchangées'})"
 
 
 def queue_refresh() -> bool:
