@@ -47,8 +47,9 @@ def changes(d: Dispositif) -> list[dict]:
                 old, new = getattr(previous, field.attname), getattr(record, field.attname)
                 if old != new:
                     diffs.append({"field": str(field.verbose_name), "old": _text(old), "new": _text(new)})
-            for key, new in (record.relations or {}).items():
-                old = (previous.relations or {}).get(key, "")
+            # records written in bulk by an import carry no relations: nothing to compare against
+            for key, new in (record.relations or {}).items() if previous.relations else ():
+                old = previous.relations.get(key, "")
                 if old != new:
                     diffs.append({"field": key, "old": old, "new": new})
         out.append({"date": record.history_date, "user": record.history_user,
