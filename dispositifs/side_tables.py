@@ -15,11 +15,12 @@ what they compute changed, every row is computed again.
 """
 
 import hashlib
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.contrib.gis.db import models as gis
 from django.contrib.postgres.indexes import GistIndex
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 from .filters import side_columns
 
@@ -165,3 +166,17 @@ def apply(*, using=None, stdout=None) -> bool:
     if stdout is not None:
         stdout.write("  recherche : tables annexes recalculées (déclaration des filtres modifiée)\n")
     return True
+
+
+@contextmanager
+def deferred():
+    """For bulk writers (the import): inside the block the triggers only note which dispositifs
+    changed; on leaving it, one set-based refresh of their side-table rows (then ANALYZE). Several
+    COPYs of the same dispositifs (rows, lieux, themes, coverage) cost one pass instead of one each,
+    and a fresh database gets statistics before anyone searches it."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS recherche_pending (id bigint) ON COMMIT DROP")
+        cursor.execute("SET LOCAL recherche.deferred = 'on'")
+        yield
+        cursor.execute("SET LOCAL recherche.deferred = 'off'")
+        cursor.execute("SELECT recherche_flush()")

@@ -20,6 +20,7 @@ from django.db.models import JSONField
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
+from dispositifs import side_tables
 from dispositifs.models import Dispositif, Lieu, Structure
 from dispositifs.validation import structure_key as _structure_key
 from dispositifs.vocabulaires import Statut
@@ -269,7 +270,9 @@ def upsert(candidates, *, source: str, archive_missing: bool, present_keys: set,
             result.unchanged += cand.rows
     with phase("structures"):
         resolve_structures(todo)
-    with connection.cursor() as cursor:
+    # The search's side tables: one set-based refresh after all the COPYs, not one per statement
+    # (dispositifs.side_tables.deferred, docs/ARCHITECTURE.md "Side tables").
+    with side_tables.deferred(), connection.cursor() as cursor:
         for start in range(0, len(todo), BATCH_SIZE):
             batch = todo[start:start + BATCH_SIZE]
             write_batch(cursor, batch, source=source, existing=existing, now=now)

@@ -59,3 +59,18 @@ def test_lieu_moves_and_deletes(chenove):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM dispositifs_recherche_lieu WHERE dispositif_id = %s", [d.pk])
         assert cursor.fetchone()[0] == 0
+
+
+def test_deferred_block_refreshes_once_at_its_end(chenove):
+    """What the import does: inside side_tables.deferred() the triggers only note the dispositifs,
+    and the rows appear, with their themes, when the block ends."""
+    from dispositifs import side_tables
+
+    with side_tables.deferred():
+        d = dispositif("Atelier", themes=[FRANCAIS], lieux=[("21166", 0, 0)], languages=["ar"])
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM dispositifs_recherche_lieu WHERE dispositif_id = %s", [d.pk])
+            assert cursor.fetchone()[0] == 0
+    assert d.pk in found(chenove, langue="ar", themes=["lecture-ecriture-calcul"])
+    Dispositif.objects.filter(pk=d.pk).update(free=True)   # outside the block: the triggers again
+    assert d.pk in found(chenove, gratuit=True)

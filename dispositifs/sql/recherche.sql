@@ -85,9 +85,39 @@ BEGIN
     ANALYZE dispositifs_recherche_couverture;
 END $fn$;
 
+-- Deferred mode (dispositifs.side_tables.deferred, used by bulk writers such as the import): the
+-- triggers only note the changed dispositifs in the temporary table recherche_pending, and one
+-- set-based refresh runs at the end instead of one per statement.
+CREATE OR REPLACE FUNCTION recherche_deferred() RETURNS boolean LANGUAGE sql STABLE AS $fn$
+    SELECT coalesce(current_setting('recherche.deferred', true), '') = 'on'
+$fn$;
+
+CREATE OR REPLACE FUNCTION recherche_flush() RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+    pending boolean;
+BEGIN
+    EXECUTE 'SELECT EXISTS (SELECT 1 FROM recherche_pending)' INTO pending;
+    IF NOT pending THEN
+        RETURN;
+    END IF;
+    EXECUTE 'ANALYZE recherche_pending';
+    PERFORM recherche_refresh(ARRAY(SELECT DISTINCT id FROM recherche_pending));
+    EXECUTE 'TRUNCATE recherche_pending';
+    ANALYZE dispositifs_recherche_lieu;
+    ANALYZE dispositifs_recherche_couverture;
+END $fn$;
+
 -- Trigger functions ----------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION recherche_on_dispositif() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
+    IF recherche_deferred() THEN
+        IF TG_OP = 'DELETE' THEN
+            EXECUTE 'INSERT INTO recherche_pending SELECT unnest($1)' USING ARRAY(SELECT id FROM old_rows);
+        ELSE
+            EXECUTE 'INSERT INTO recherche_pending SELECT unnest($1)' USING ARRAY(SELECT id FROM new_rows);
+        END IF;
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'DELETE' THEN
         EXECUTE 'DELETE FROM dispositifs_recherche_lieu WHERE dispositif_id = ANY($1)'
             USING ARRAY(SELECT id FROM old_rows);
@@ -102,6 +132,15 @@ END $fn$;
 
 CREATE OR REPLACE FUNCTION recherche_on_lieu() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
+    IF recherche_deferred() THEN
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN
+            EXECUTE 'INSERT INTO recherche_pending SELECT unnest($1)' USING ARRAY(SELECT dispositif_id FROM old_rows);
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            EXECUTE 'INSERT INTO recherche_pending SELECT unnest($1)' USING ARRAY(SELECT dispositif_id FROM new_rows);
+        END IF;
+        RETURN NULL;
+    END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         EXECUTE 'DELETE FROM dispositifs_recherche_lieu WHERE lieu_id = ANY($1)' USING ARRAY(SELECT id FROM old_rows);
     END IF;
@@ -113,6 +152,15 @@ END $fn$;
 
 CREATE OR REPLACE FUNCTION recherche_on_themes() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
+    IF recherche_deferred() THEN
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN
+            EXECUTE 'INSERT INTO recherche_pending SELECT unnest($1)' USING ARRAY(SELECT dispositif_id FROM old_rows);
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            EXECUTE 'INSERT INTO recherche_pending SELECT unnest($1)' USING ARRAY(SELECT dispositif_id FROM new_rows);
+        END IF;
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'DELETE' THEN
         PERFORM recherche_refresh_themes(ARRAY(SELECT DISTINCT dispositif_id FROM old_rows));
     ELSE
@@ -123,6 +171,15 @@ END $fn$;
 
 CREATE OR REPLACE FUNCTION recherche_on_couverture() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
+    IF recherche_deferred() THEN
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN
+            EXECUTE 'INSERT INTO recherche_pending SELECT unnest($1)' USING ARRAY(SELECT dispositif_id FROM old_rows);
+        END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+            EXECUTE 'INSERT INTO recherche_pending SELECT unnest($1)' USING ARRAY(SELECT dispositif_id FROM new_rows);
+        END IF;
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'DELETE' THEN
         PERFORM recherche_refresh_couverture(ARRAY(SELECT DISTINCT dispositif_id FROM old_rows));
     ELSE
