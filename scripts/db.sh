@@ -54,7 +54,8 @@ CONF
   touch "$LOG"; chown "$OWNER" "$LOG"
   if ! running; then
     echo "==> starting PostgreSQL on 127.0.0.1:$PORT"
-    if ! "${RUNAS[@]}" "$BIN/pg_ctl" -D "$PGDATA" -l "$LOG" -w -t 60 start >/dev/null; then
+    # The port is given at start too: a data folder made earlier with another ANNUAIRE_PG_PORT follows the new one.
+    if ! "${RUNAS[@]}" "$BIN/pg_ctl" -D "$PGDATA" -l "$LOG" -w -t 60 -o "-p $PORT" start >/dev/null; then
       echo "PostgreSQL did not start; the end of $LOG says why:" >&2
       tail -n 5 "$LOG" >&2
       echo "(port $PORT taken by another server? choose another with ANNUAIRE_PG_PORT=NNNN)" >&2
