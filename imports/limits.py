@@ -8,6 +8,7 @@ stop at the first limit passed, so a refusal costs at most the limit itself.
 
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -121,8 +122,13 @@ def _check_archive(path: Path, archive: zipfile.ZipFile, size: int, limits: Limi
                         raise _too_many(path, info.filename, max_row, max_col, "contient des cellules jusqu'en",
                                         limits)
                     tail = chunk[-64:]
-        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
-            return  # broken or encrypted member: the reader says the workbook is unreadable
+        except (zipfile.BadZipFile, EOFError, zlib.error) as e:
+            # Python stops at the size the zip declares; a member that inflates past it fails its CRC.
+            # Refused here: the Rust reader behind calamine might inflate it all before noticing.
+            raise FileRefused(f"{path.name} : classeur endommagé ({info.filename} : {e}) ; "
+                              "enregistrez-le de nouveau depuis le tableur") from None
+        except (OSError, RuntimeError, NotImplementedError):
+            return  # encrypted member or unknown compression: the reader says the workbook is unreadable
 
 
 def _check_dimension(path: Path, member: str, head: bytes, limits: Limits) -> None:

@@ -208,3 +208,26 @@ def test_ods_trailing_empty_repeats_as_libreoffice_writes_them_are_fine(tmp_path
              b'table:number-columns-repeated="16384"/></table:table-row>')
     code, out, _ = _run(capsys, _ods_with(tmp_path, "libre.ods", empty), "--source", "s")
     assert code == 0 and out[-1] == "created=3 updated=0 unchanged=0 rejected=0"
+
+
+def test_zip_member_larger_than_its_declared_size_is_refused(tmp_path, capsys):
+    """A zip directory that lies (1 KB declared, 50 MB inside) is caught by what really comes out."""
+    import struct
+
+    path = write_xlsx(tmp_path / "menteur.xlsx", ROWS)
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/media/image1.bin", bytes(50 << 20))
+    data = bytearray(path.read_bytes())
+    name = b"xl/media/image1.bin"
+    for signature, size_at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):  # local header, central directory
+        start = data.find(signature + b"")
+        while start != -1:
+            name_at = start + (30 if signature == b"PK\x03\x04" else 46)
+            if data[name_at:name_at + len(name)] == name:
+                data[start + size_at:start + size_at + 4] = struct.pack("<I", 1024)
+            start = data.find(signature, start + 4)
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path) as z:
+        assert z.getinfo("xl/media/image1.bin").file_size == 1024
+    line = _refused(capsys, path)
+    assert "classeur endommagé" in line and "image1.bin" in line
