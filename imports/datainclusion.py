@@ -205,8 +205,10 @@ def identifiant(record: dict) -> str:
     return f"{source}:{ident}" if source and ident else ident
 
 
-def _zone(record: dict) -> str:
+def _zone(record: dict, own: bool = False) -> str:
     codes = _list(record.get("zone_eligibilite"))
+    if own:
+        codes = _regions_back(codes)
     if not codes and record.get("zone_diffusion_type"):  # v0
         kind, code = _text(record, "zone_diffusion_type"), _text(record, "zone_diffusion_code")
         codes = ["france"] if kind == "pays" else ([code] if code else [])
@@ -214,6 +216,23 @@ def _zone(record: dict) -> str:
             return f"Région {_region_name(code)}"
     parts = ["National" if c.lower() == "france" else c for c in codes]
     return "; ".join(dict.fromkeys(parts))
+
+
+_REGIONS: dict[str, tuple[str, set[str]]] = {}  # région code -> (name, its départements), per file
+
+
+def _regions_back(codes: list[str]) -> list[str]:
+    """Our export lists a région coverage as all its départements (v1 has no région code): read
+    back as « Région <nom> »."""
+    if not _REGIONS:
+        from territoires.models import Departement
+
+        for dep, region, nom in Departement.objects.values_list("code", "region_id", "region__nom"):
+            _REGIONS.setdefault(region, (nom, set()))[1].add(dep)
+    given = set(codes)
+    whole = [(nom, deps) for nom, deps in _REGIONS.values() if len(deps) > 1 and deps <= given]  # not a DROM
+    covered = set().union(*(deps for _, deps in whole)) if whole else set()
+    return [f"Région {nom}" for nom, _ in whole] + [c for c in codes if c not in covered]
 
 
 def _region_name(code: str) -> str:
@@ -276,7 +295,7 @@ def _row(service: dict, structure: dict | None, *, as_structure: bool = False) -
         summary, description, publics, statuts, _frais(service),
         _text(service, "frais_precisions", "frais_autres"), MODES.get(modes, ""),
         _text(service, "mobilisation_precisions", "modes_orientation_beneficiaire_autres"),
-        _text(service, "telephone"), _text(service, "courriel"), website, _zone(service),
+        _text(service, "telephone"), _text(service, "courriel"), website, _zone(service, own),
         _text(place, "complement_adresse"), _text(place, "adresse", "Adresse"), _text(place, "code_postal"),
         _text(place, "commune"), _text(place, "code_insee"), _text(place, "latitude"), _text(place, "longitude"),
         _text(service, "horaires_accueil", "horaires_ouverture", "horaires", "recurrence"),
@@ -310,6 +329,7 @@ def _collapse(slugs: list[str]) -> list[str]:
 def to_sheet(services, structures) -> Sheet:
     """One row per service (or per structure when the file has no services)."""
     _CHILDREN.clear()
+    _REGIONS.clear()
     by_id = {}
     for _line, s in _unwrap(structures):
         by_id[(_text(s, "source"), _text(s, "id"))] = s

@@ -101,3 +101,20 @@ def test_own_export_reimports_unchanged_with_structures(tmp_path):
     assert {"metadata", "structures", "services"} <= set(document)
     assert run(out, "--source", "di") == "created=0 updated=0 unchanged=2 rejected=0"
     assert {d.pk: (d.content_hash, d.updated_at, d.structure_id) for d in Dispositif.objects.all()} == before
+
+
+def test_region_coverage_round_trips(tmp_path):
+    """v0 `zone_diffusion_type` région: a région coverage, exported as its départements (v1 has no
+    région code) and read back as the région."""
+    path = tmp_path / "v0.json"
+    path.write_text(json.dumps([{"source": "cd", "id": "r1", "structure_id": "x", "nom": "Plateforme régionale",
+                                 "thematiques": ["numerique"], "zone_diffusion_type": "region",
+                                 "zone_diffusion_code": "27", "date_maj": "2024-02-01"}]), "utf-8")
+    assert run(path, "--source", "reg") == "created=1 updated=0 unchanged=0 rejected=0"
+    d = Dispositif.objects.get(source="reg")
+    assert list(d.regions.values_list("code", flat=True)) == ["27"]
+    out = tmp_path / "export.json"
+    with open(out, "w", encoding="utf-8") as stream:
+        export(make_scope(all=True), "datainclusion", stream)
+    assert len(json.loads(out.read_text("utf-8"))["services"][0]["zone_eligibilite"]) == 8  # Bourgogne-F.-C.
+    assert run(out, "--source", "reg") == "created=0 updated=0 unchanged=1 rejected=0"
