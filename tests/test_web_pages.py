@@ -149,7 +149,7 @@ def test_back_link_only_to_our_results(client, s):
 def test_departement_page_counts_by_theme(client, s):
     page = html(client.get("/territoires/departements/21/"))
     assert "3 actions locales publiées" in page  # français, emploi, santé; not national, not Paris, not draft
-    assert re.search(r'href="#theme-sante">.*?</a> <span class="fr-badge[^"]*">1</span>', page)
+    assert re.search(r'id="theme-sante">Santé <span class="fr-badge[^"]*"><bdi>1</bdi></span>', page)
     assert "Hébergement à Paris" not in page and "Apprendre le français en ligne" not in page
     points = json.loads(re.search(r'<script id="carte-points" type="application/json">(.*?)</script>', page).group(1))
     assert sorted(p["title"] for p in points) == ["Atelier recherche d'emploi", "Cours de français pour adultes"]

@@ -94,3 +94,32 @@ def open_dispositifs(ids, *, when=None, day=None) -> set[int]:
     if when is not None:
         return {pk for pk, hours in rows if horaires.is_open(hours, when)}
     return {pk for pk, hours in rows if horaires.open_on_day(hours, day)}
+
+
+def departement_groups(departement: Departement, dispositifs) -> list[dict]:
+    """The département's actions by main theme, then by commune (where a lieu is; "" for those that cover
+    the whole territory), with structure names: [{slug, count, communes: [{nom, items: [...]}]}], in three
+    queries whatever the number of actions."""
+    ids = dispositifs.values("pk")
+    info = {row["pk"]: row for row in Dispositif.objects.filter(pk__in=ids).values("pk", "title", "structure__name")}
+    places: dict[int, set[str]] = {}
+    for pk, nom in (Lieu.objects.filter(dispositif_id__in=ids, commune__departement=departement)
+                    .values_list("dispositif_id", "commune__nom").distinct()):
+        places.setdefault(pk, set()).add(nom)
+    through = Dispositif.themes.through
+    roots: dict[str, set[int]] = {}
+    for pk, root in (through.objects.filter(dispositif_id__in=ids)
+                     .annotate(root=Coalesce("theme__parent_id", "theme_id")).values_list("dispositif_id", "root")):
+        roots.setdefault(root, set()).add(pk)
+    groups = []
+    for slug, pks in roots.items():
+        communes: dict[str, list[dict]] = {}
+        for pk in pks:
+            item = {"id": pk, "title": info[pk]["title"], "structure": info[pk]["structure__name"] or ""}
+            for nom in sorted(places.get(pk, {""})):
+                communes.setdefault(nom, []).append(item)
+        ordered = sorted(communes.items(), key=lambda kv: (kv[0] == "", kv[0]))  # communes A-Z, then "whole"
+        groups.append({"slug": slug, "count": len(pks),
+                       "communes": [{"nom": nom, "items": sorted(items, key=lambda i: i["title"])}
+                                    for nom, items in ordered]})
+    return groups

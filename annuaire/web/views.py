@@ -11,7 +11,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from dispositifs.models import Dispositif, Theme
-from dispositifs.recherche import SearchTimeout
+from dispositifs.recherche import SearchTimeout, parse_filters
 from dispositifs.vocabulaires import Modalite, NiveauFrancais, Public
 from horaires.models import Fermeture
 from territoires.models import Departement
@@ -71,21 +71,23 @@ def _results_url(url: str) -> str:
 
 @require_GET
 def departement(request, code: str):
+    """The département's local actions grouped by theme then commune, with the search's filters."""
     dep = get_object_or_404(Departement.objects.select_related("region"), code=code.upper())
-    dispositifs = selectors.departement_dispositifs(dep)
-    counts = selectors.counts_by_category(dispositifs)
-    titles = selectors.titles_by_category(dispositifs)
-    categories = [
-        {"theme": theme, "count": counts[theme.slug], "dispositifs": titles.get(theme.slug, [])}
-        for theme in Theme.objects.roots().order_by("position", "slug") if counts.get(theme.slug)
-    ]
-    return render(request, "annuaire/departement.html", {
-        "departement": dep,
-        "total": dispositifs.count(),
-        "categories": categories,
-        "map_points": selectors.map_points(selectors.departement_lieux(dep, dispositifs)),
-        "outline_code": dep.code,
-    })
+    context = {"departement": dep, "outline_code": dep.code, "params": request.GET, "error": None,
+               "publics": Public.choices, "niveaux": NiveauFrancais.choices, "modalites": Modalite.choices,
+               "all_themes": [{"slug": t.slug} for t in Theme.objects.roots().order_by("position", "slug")]}
+    try:
+        filters = parse_filters(request.GET)
+    except search_page.InvalidSearch as exc:
+        context.update(error=exc.detail, total=0, groups=[], map_points=[])
+        return render(request, "annuaire/departement.html", context, status=400)
+    dispositifs = selectors.departement_dispositifs(dep).matching(filters)
+    positions = {t.slug: (t.position, t.slug) for t in Theme.objects.roots()}
+    groups = sorted(selectors.departement_groups(dep, dispositifs), key=lambda g: positions.get(g["slug"], (99, "")))
+    context.update(filters=filters, total=dispositifs.count(), groups=groups, filtered=any(
+        request.GET.get(k) for k in ("theme", "public", "gratuit", "modalite", "niveau_francais")),
+        map_points=selectors.map_points(selectors.departement_lieux(dep, dispositifs)))
+    return render(request, "annuaire/departement.html", context)
 
 
 @require_GET
