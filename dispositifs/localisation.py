@@ -45,10 +45,6 @@ class AmbiguousPlace(PlaceNotFound):
                  "departement": {"code": c.departement_id, "nom": c.departement.nom}} for c in self.candidats]
 
 
-class SearchTimeout(Exception):
-    """The database did not answer within the statement timeout (the API answers 503)."""
-
-
 @dataclass(frozen=True)
 class Place:
     point: Point
