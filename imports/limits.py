@@ -18,7 +18,7 @@ MB = 1024 * 1024
 CHUNK = MB
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([A-Z]{1,3})?(\d{1,7})?(?::([A-Z]{1,3})(\d{1,7}))?"')
 _CELL_COLUMN = re.compile(rb'\br="([A-Z]{1,3})\d')
-_ANY_ROW = re.compile(rb'\br="[A-Z]{0,3}(\d{1,7})"')
+_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d{1,7})"')
 
 
 class FileRefused(Exception):
@@ -97,7 +97,7 @@ def _check_archive(path: Path, archive: zipfile.ZipFile, size: int, limits: Limi
     total = 0
     for info in archive.infolist():
         is_sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
-        max_row = max_col = 0
+        max_row = max_col = max_number = rows = numbered_rows = 0
         try:
             with archive.open(info) as member:
                 tail = b""
@@ -115,9 +115,13 @@ def _check_archive(path: Path, archive: zipfile.ZipFile, size: int, limits: Limi
                     cols = set(_CELL_COLUMN.findall(window))
                     if cols:
                         max_col = max(max_col, *(column_number(c.decode()) for c in cols))
-                    rows = _ANY_ROW.findall(window)
-                    if rows:
-                        max_row = max(max_row, *map(int, rows))
+                    # Rows: the highest r="" plus the rows without one (each follows the previous row).
+                    numbered = _ROW_NUMBER.findall(chunk)
+                    rows += chunk.count(b"<row") + chunk.count(b":row")
+                    numbered_rows += len(numbered)
+                    if numbered:
+                        max_number = max(max_number, *map(int, numbered))
+                    max_row = max(rows, max_number + rows - numbered_rows)
                     if max_row * max(max_col, 1) > limits.max_cells:
                         raise _too_many(path, info.filename, max_row, max_col, "contient des cellules jusqu'en",
                                         limits)

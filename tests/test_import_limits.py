@@ -231,3 +231,12 @@ def test_zip_member_larger_than_its_declared_size_is_refused(tmp_path, capsys):
         assert z.getinfo("xl/media/image1.bin").file_size == 1024
     line = _refused(capsys, path)
     assert "classeur endommagé" in line and "image1.bin" in line
+
+
+def test_rows_without_numbers_count_too(tmp_path, capsys):
+    """Rows without r="" follow one another: 400 of them under a cell in column XFD make 6.5 million cells."""
+    path = write_xlsx(tmp_path / "positions.xlsx", ROWS)
+    rows = b'<row r="5"><c r="XFD5" t="inlineStr"><is><t>x</t></is></c></row>' + b"<row/>" * 400
+    _rewrite(path, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(b"</sheetData>", rows + b"</sheetData>")
+             .replace(b'<dimension ref="A1:I4" />', b"").replace(b'<dimension ref="A1:I4"/>', b""))
+    assert "contient des cellules jusqu'en XFD" in _refused(capsys, path)
