@@ -265,7 +265,7 @@ def _column_values(sheet, start: int, col: int, limit: int = 5000) -> list[str]:
     return out
 
 
-def _weak_accepted(name: str, values: list[str], fields: dict) -> bool:
+def _weak_accepted(name: str, values: list[str]) -> bool:
     """A generic header (`categorie`, `N°`) names its field only when its values say so."""
     if not values:
         return False
@@ -295,12 +295,11 @@ def choose_columns(sheet, header_index: int, candidates: dict[str, list[int]], h
         counts = {c: len(_column_values(sheet, start, c)) for c in cols} if len(cols) > 1 or weak else {}
         kept_weak = []
         for c in weak:
-            if _weak_accepted(name, _column_values(sheet, start, c), fields):
+            if _weak_accepted(name, _column_values(sheet, start, c)):
                 kept_weak.append(c)
             elif name == "external_id" and "address_number" not in candidates:
-                candidates_note = f"colonne « {headers[c]} » : valeurs non distinctes, lue comme numéro de voie"
                 fields.setdefault("address_number", c)
-                notes.append(candidates_note)
+                notes.append(f"colonne « {headers[c]} » : valeurs non distinctes, lue comme numéro de voie")
             else:
                 notes.append(f"colonne « {headers[c]} » ignorée : ses valeurs ne sont pas des "
                              f"{FIELDS[name][0]}s reconnus")
