@@ -139,8 +139,9 @@ def agreement(searches: list[dict], n: int = 5) -> tuple[int, int]:
 
 
 def explain(params: dict) -> str:
+    """EXPLAIN ANALYZE of the local statement's body (the function's plan is the same statement's)."""
     place, filters = parse(params)
-    sql, args = recherche_sql.build_local(place, filters, offset=0, limit=20, url="/dispositifs/")
+    sql, args = recherche_sql.build_local_inline(place, filters, offset=0, limit=20, url="/dispositifs/")
     with connection.cursor() as cursor:
         cursor.execute("SET max_parallel_workers_per_gather = 0; SET enable_bitmapscan = off")
         cursor.execute(sql, args)  # warm

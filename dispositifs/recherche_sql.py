@@ -217,6 +217,15 @@ def build_local(place, filters, *, offset: int, limit: int, url: str) -> tuple[s
     return f"SELECT * FROM {LOCAL_FUNCTION}({call})", params
 
 
+def build_local_inline(place, filters, *, offset: int, limit: int, url: str) -> tuple[str, dict]:
+    """The body of `recherche_locale` as one plain statement with these values bound, for EXPLAIN
+    (the function call itself shows only "Function Scan")."""
+    _, params = build_local(place, filters, offset=offset, limit=limit, url=url)
+    sql = LOCAL.replace("{where_near}", where(filters, "l", params))
+    sql = sql.replace("{where_cover}", where(filters, "c", params))
+    return sql.replace("%(codes)s", "%(codes)s::varchar[]"), params
+
+
 def build_national(filters) -> tuple[str, dict]:
     """The national slice: every national dispositif passing the filters, by title, and its
     facettes. The same for every place, hence cached by `recherche`. Returns (ids, facettes JSON
