@@ -293,7 +293,7 @@ def _validate(sheet, colmap, ctx, report, counts, progress, *, flush):
                 report.extend([Problem(cand.line, ctx.colmap.label("title"), cand.fields["title"],
                                        f"doublon de la ligne {getattr(first, 'line', first)} (même intitulé, "
                                        "structure et lieu) : "
-                                       "ligne ignorée", ERROR)])
+                                       "ligne ignorée", ERROR, "doublon")])
                 cand = None
             else:
                 seen[cand.import_key] = cand
