@@ -20,6 +20,10 @@ from django.db import connection, transaction
 CHUNK_BYTES = 256 * 1024  # one write / one HTTP chunk (PostgreSQL sends one message per row)
 # The ordered rows of a national export are sorted in memory, not on disk.
 SORT_MEMORY = "128MB"
+# A web process runs its statements under a few seconds' timeout (settings.DB_STATEMENT_TIMEOUT),
+# right for a page, wrong for a COPY that streams a région while the client reads it: cut there, the
+# client would get a 200 with half a file. An export's cost is bounded by its territory instead.
+STATEMENT_TIMEOUT = "120s"
 SNAPSHOT_ID = re.compile(r"^[0-9A-F-]+$")
 
 
@@ -67,7 +71,8 @@ class _Spool(threading.Thread):
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 cursor.execute(f"SET TRANSACTION SNAPSHOT '{self.snapshot}'")
-                cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
+                cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'; "
+                               f"SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'")
                 rows = yield_from_into(_blocks(cursor, *self.args_), self.file.write)
                 self.rows = rows
         except BaseException as exc:  # re-raised in the caller's thread by blocks()
@@ -103,11 +108,11 @@ def run_copy(statement: Statement, options: str, counter: list, *, ranges: Calla
     serial = parallel <= 1 or connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         if serial:
-            cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
+            cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'; SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'")
             counter[0] = yield from _blocks(cursor, *statement(WHOLE), options)
             return
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
+        cursor.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'; SET LOCAL statement_timeout = '{STATEMENT_TIMEOUT}'")
         parts = ranges(cursor, parallel)
         cursor.execute("SELECT pg_export_snapshot()")
         snapshot = cursor.fetchone()[0]

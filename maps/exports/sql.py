@@ -121,9 +121,10 @@ zone AS (
         SELECT dc.dispositif_id, 3, dc.commune_id, dc.commune_id FROM dispositifs_dispositif_communes dc
     ) AS parts WHERE dispositif_id IN (SELECT id FROM ids) GROUP BY 1),
 -- Labels of each distinct list of publics / statuses (a few hundred), not of each dispositif's.
-publics AS (SELECT a, {publics} AS text FROM (SELECT DISTINCT publics AS a FROM dispositifs_dispositif) AS x),
-statuts AS (SELECT a, {statuts} AS text
-              FROM (SELECT DISTINCT protection_statuses AS a FROM dispositifs_dispositif) AS x),
+publics AS (SELECT a, {publics} AS text FROM (SELECT DISTINCT publics AS a FROM dispositifs_dispositif
+                                                WHERE id IN (SELECT id FROM ids)) AS x),
+statuts AS (SELECT a, {statuts} AS text FROM (SELECT DISTINCT protection_statuses AS a FROM dispositifs_dispositif
+                                                WHERE id IN (SELECT id FROM ids)) AS x),
 raw AS MATERIALIZED (
     SELECT d.id, d.age_min, d.age_max, {dispositif_values}
       FROM dispositifs_dispositif d JOIN ids ON ids.id = d.id
