@@ -177,6 +177,9 @@ def _csv(path: Path) -> list:
 def _structures_file(path: Path) -> list:
     if not path.is_file():
         raise UnreadableFile(f"--structures {path} : fichier introuvable")
+    from .limits import Limits, check_file
+
+    check_file(path, Limits.from_settings())  # the same size limits as the main file
     suffix = path.suffix.lower()
     if suffix in {".json", ".geojson"}:
         data = _json(path)
