@@ -5,7 +5,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test setup install db stop stop-worker worker status migrate territoires demo-data serve lint bench bench-import bench-search bench-maps bench-export bench-import-memory
+.PHONY: demo test setup install db stop stop-worker worker status migrate territoires demo-data serve lint bench bench-import bench-search bench-maps bench-export bench-import-memory bench-load
 
 demo: setup demo-data serve          ## install everything, load the demo data, serve on 127.0.0.1:8000
 # The demo's emails (invitations, password reset, reminders) are written to var/mail/.
@@ -69,6 +69,9 @@ bench-search: db                     ## search benchmark: 100k dispositifs / 200
 
 bench-export: db                     ## export benchmark: national CSV/GeoJSON by COPY (rows/s, memory), export requests
 	@$(MANAGE) bench_export $(BENCH_EXPORT_ARGS)
+
+bench-load: db                       ## search alone and while 2 clients loop on the heavy endpoints (wrk, gunicorn); DATABASE_URL = the demo data
+	@$(MANAGE) bench_load $(BENCH_LOAD_ARGS)
 
 bench-import-memory: db              ## import memory: peak RSS of import_dispositifs on a generated MB-MB CSV (default 50; < 500 MB)
 	@$(MANAGE) bench_import_memory $(if $(MB),--mb $(MB))

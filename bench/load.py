@@ -1,0 +1,236 @@
+"""Does one heavy client starve everyone? (issue #10): the search under wrk at 10 and 50 connections,
+alone, then while 2 clients loop on the heaviest endpoints (national couverture, national export, maps),
+against gunicorn as `make serve` runs it (annuaire/gunicorn.conf.py), on loopback.
+
+The heavy answers are stored files computed ahead by the job runner: the preparation asks for each one,
+runs the worker until its queue is empty (`procrastinate worker --one-shot`), then checks they are
+served. Stored files go to var/bench-load/, not to the site's var/cartes/.
+"""
+
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+from bench.report import Measure, machine_line
+
+HEAVY = ["/api/v1/couverture/?theme=sante&format=geojson", "/api/v1/couverture/?theme=sante",
+         "/api/v1/exports/geojson/?all=1", "/api/v1/exports/csv/?all=1",
+         "/cartes/france-densite.html", "/cartes/departement-21.html"]
+THROUGHPUT_RATIO_MIN = 0.80
+P95_MAX_MS = 300.0
+
+WRK_SCRIPT = """
+local paths = {}
+for line in io.lines("%(urls)s") do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i %% #paths + 1
+  return wrk.format("GET", paths[i])
+end
+local bad = 0
+response = function(status, headers, body) if status ~= 200 then bad = bad + 1 end end
+done = function(summary, latency, requests)
+  io.write(string.format("WRK requests=%%d duration_s=%%.3f p50_ms=%%.2f p95_ms=%%.2f errors=%%d\\n",
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write
+      + summary.errors.timeout))
+end
+"""
+
+
+def database_url() -> str:
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgis://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def search_paths(count: int = 300, seed: int = 10) -> list[str]:
+    """Searches at communes where the data is (the départements with lieux) and elsewhere, with and
+    without a theme, as people type them."""
+    from dispositifs.models import Theme
+    from territoires.models import Commune
+
+    rng = random.Random(seed)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT c.departement_id FROM dispositifs_lieu l "
+                       "JOIN territoires_commune c ON c.code = l.commune_id")
+        busy = [row[0] for row in cursor.fetchall()]
+    near = list(Commune.objects.filter(departement_id__in=busy).order_by("-population")
+                .values_list("code", flat=True)[:400])
+    anywhere = list(Commune.objects.order_by("-population").values_list("code", flat=True)[:2000])
+    themes = list(Theme.objects.roots().values_list("slug", flat=True))
+    paths = []
+    for _ in range(count):
+        commune = rng.choice(near if near and rng.random() < 0.7 else anywhere)
+        theme = f"&theme={rng.choice(themes)}" if rng.random() < 0.6 else ""
+        paths.append(f"/api/v1/recherche/?commune={commune}{theme}")
+    return paths
+
+
+class Server:
+    def __init__(self, env: dict, workdir: Path):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = env
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        self.process = subprocess.Popen(
+            [str(gunicorn), "annuaire.wsgi", "-c", "annuaire/gunicorn.conf.py", "--bind", f"127.0.0.1:{self.port}"],
+            cwd=settings.BASE_DIR, env=env, stdout=(workdir / "gunicorn.log").open("wb"), stderr=subprocess.STDOUT,
+            start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if fetch(self.url + "/healthz")[0] == 200:
+                return
+            time.sleep(0.3)
+        raise RuntimeError("gunicorn did not start")
+
+    def stop(self):
+        os.killpg(self.process.pid, 15)
+        self.process.wait(30)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str, timeout: float = 60) -> tuple[int, int]:
+    """(status, bytes read); 0 when the connection failed."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            size = 0
+            while chunk := response.read(1 << 16):
+                size += len(chunk)
+            return response.status, size
+    except urllib.error.HTTPError as exc:
+        return exc.code, len(exc.read())
+    except (urllib.error.URLError, OSError):
+        return 0, 0
+
+
+def prepare(server: Server, env: dict, log, budget: float = 240) -> None:
+    """Ask for every heavy answer until it is served (200), the job runner computing them meanwhile;
+    at most `budget` seconds: what is not ready then answers its 202 « en préparation » during the runs."""
+    started = time.monotonic()
+    worker = subprocess.Popen([sys.executable, "manage.py", "procrastinate", "worker"], cwd=settings.BASE_DIR,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        pending = {path: (0, 0) for path in HEAVY}
+        while time.monotonic() - started < budget:
+            for path in list(pending):
+                pending[path] = fetch(server.url + path)
+                if pending[path][0] == 200:
+                    log(f"  prêt {path}: {pending.pop(path)[1] / 1e6:.1f} Mo, {time.monotonic() - started:.0f} s")
+            if not pending:
+                break
+            time.sleep(3)
+        for path, (status, _size) in pending.items():
+            log(f"  pas prêt après {budget:.0f} s : {path} ({status})")
+    finally:
+        os.killpg(worker.pid, 15)
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, 9)
+
+
+class HeavyClients:
+    """`count` clients, each looping over the heavy URLs, reading every answer to the end."""
+
+    def __init__(self, base: str, count: int = 2):
+        self.base, self.stop_flag, self.statuses, self.bytes = base, threading.Event(), Counter(), 0
+        self.threads = [threading.Thread(target=self._loop, args=(i,), daemon=True) for i in range(count)]
+
+    def _loop(self, offset: int):
+        i = offset
+        while not self.stop_flag.is_set():
+            status, size = fetch(self.base + HEAVY[i % len(HEAVY)])
+            self.statuses[status] += 1
+            self.bytes += size
+            i += 1
+
+    def __enter__(self):
+        for thread in self.threads:
+            thread.start()
+        time.sleep(2)  # the loops are running
+        return self
+
+    def __exit__(self, *exc):
+        self.stop_flag.set()
+        for thread in self.threads:
+            thread.join(120)
+
+
+def wrk(base: str, paths: list[str], *, connections: int, duration: int, workdir: Path) -> dict:
+    urls = workdir / "urls.txt"
+    urls.write_text("".join(f"{p}\n" for p in paths))
+    script = workdir / "search.lua"
+    script.write_text(WRK_SCRIPT % {"urls": urls})
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(script),
+                          base], capture_output=True, text=True, check=True).stdout
+    match = re.search(r"WRK requests=(\d+) duration_s=([\d.]+) p50_ms=([\d.]+) p95_ms=([\d.]+) errors=(\d+)", out)
+    requests, seconds, p50, p95, errors = match.groups()
+    return {"rps": int(requests) / float(seconds), "p50": float(p50), "p95": float(p95), "errors": int(errors)}
+
+
+def run(*, duration: int = 15, connections=(10, 50), limits: bool = True, log=print) -> list[Measure]:
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk is not installed (apt-get install wrk, done by scripts/install.sh)")
+    store = Path(settings.BASE_DIR) / "var" / "bench-load"
+    env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_DEBUG": "0", "LOG_LEVEL": "ERROR",
+           "ANNUAIRE_MAPS_DIR": str(store / "cartes"), "ANNUAIRE_EXPORTS_DIR": str(store / "exports")}
+    if not limits:
+        env["ANNUAIRE_HEAVY_RATE"] = ""
+    paths = search_paths()
+    log(f"==> charge : {connection.settings_dict['NAME']}, gunicorn {os.environ.get('GUNICORN_WORKERS', '2')} "
+        f"workers x {os.environ.get('GUNICORN_THREADS', '4')} threads, wrk {duration} s par mesure, "
+        f"limites par client {'actives' if limits else 'coupées'}")
+    log(machine_line())
+    measures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        preparing = Server({**env, "ANNUAIRE_HEAVY_RATE": ""}, workdir)  # its polling is not rate-limited
+        try:
+            prepare(preparing, env, log)
+        finally:
+            preparing.stop()
+        server = Server(env, workdir)
+        try:
+            wrk(server.url, paths, connections=10, duration=3, workdir=workdir)  # warm-up
+            alone = {c: wrk(server.url, paths, connections=c, duration=duration, workdir=workdir) for c in connections}
+            with HeavyClients(server.url) as heavy:
+                loaded = {c: wrk(server.url, paths, connections=c, duration=duration, workdir=workdir)
+                          for c in connections}
+            statuses = ", ".join(f"{k}: {v}" for k, v in sorted(heavy.statuses.items()))
+            log(f"  clients lourds : {sum(heavy.statuses.values())} réponses ({statuses}), "
+                f"{heavy.bytes / 1e6:.0f} Mo lus")
+        finally:
+            server.stop()
+    for c in connections:
+        a, b = alone[c], loaded[c]
+        log(f"  recherche c={c:<3} seule : {a['rps']:7.1f} req/s  p50 {a['p50']:6.1f} ms  p95 {a['p95']:6.1f} ms  "
+            f"erreurs {a['errors']}")
+        log(f"  recherche c={c:<3} + 2 clients lourds : {b['rps']:7.1f} req/s  p50 {b['p50']:6.1f} ms  "
+            f"p95 {b['p95']:6.1f} ms  erreurs {b['errors']}")
+        measures += [
+            Measure(f"recherche c={c} sous charge / seule (débit)", b["rps"] / a["rps"], "", THROUGHPUT_RATIO_MIN,
+                    digits=2),
+            Measure(f"recherche c={c} sous charge, p95", b["p95"], "ms", P95_MAX_MS, higher_is_better=False),
+        ]
+    return measures
