@@ -124,6 +124,23 @@ def test_export_writes_text_or_bytes_and_counts(dataset):
     assert binary.getvalue().decode("utf-8") == text.getvalue()
 
 
+def test_a_streamed_export_is_not_cut_by_the_web_statement_timeout(dataset):
+    """Web processes run with a statement timeout of a few seconds; a COPY streaming a région to a
+    slow client must not be cut mid-file behind its 200 (copy.STATEMENT_TIMEOUT replaces it)."""
+    from django.db import OperationalError, connection, transaction
+
+    expected = len(python_csv(make_scope(all=True))) - 1
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 1")  # 1 ms, session-wide, as the web's `-c statement_timeout`
+        try:
+            with pytest.raises(OperationalError, match="statement timeout"), transaction.atomic():
+                cursor.execute("SELECT pg_sleep(0.05)")
+            count, rows = sql_csv(make_scope(all=True))
+        finally:
+            cursor.execute("RESET statement_timeout")
+    assert count == len(rows) - 1 == expected
+
+
 def test_blocks_are_bounded(dataset):
     """Memory stays flat: PostgreSQL's rows are gathered into blocks of CHUNK_BYTES, never the whole file."""
     blocks = list(chunks(make_scope(all=True), "geojson"))
