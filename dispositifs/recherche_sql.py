@@ -110,16 +110,19 @@ WITH near AS MATERIALIZED (
     ORDER BY k.id, k.dist
 ),
 cover AS MATERIALIZED (
-    SELECT DISTINCT ON (c.dispositif_id) c.dispositif_id AS id, c.level, c.title, c.national, c.themes
+    SELECT c.dispositif_id AS id, c.level, c.title, c.national, c.themes
     FROM {T_SIDE_COUVERTURE} c
     WHERE c.code = ANY(%(codes)s) AND {{where_cover}}
-      AND NOT EXISTS (SELECT 1 FROM near n WHERE n.id = c.dispositif_id)
-    ORDER BY c.dispositif_id, c.level
 ),
+-- Each dispositif once, with its finest reason (proximity is level 0): one sort, not a probe of
+-- `near` per coverage row.
 ranked AS MATERIALIZED (
-    SELECT n.id, 0 AS level, n.dist, n.lieu_id, ''::text AS title, n.national, n.themes FROM near n
-    UNION ALL
-    SELECT c.id, c.level, NULL, NULL, c.title, c.national, c.themes FROM cover c
+    SELECT DISTINCT ON (u.id) u.* FROM (
+        SELECT n.id, 0 AS level, n.dist, n.lieu_id, ''::text AS title, n.national, n.themes FROM near n
+        UNION ALL
+        SELECT c.id, c.level, NULL, NULL, c.title, c.national, c.themes FROM cover c
+    ) u
+    ORDER BY u.id, u.level
 ),
 -- Where each portée starts in the answer: only the levels the page overlaps need the nearest
 -- lieu of their coverage matches (one index probe each), the others are only counted.
