@@ -58,26 +58,31 @@ def confirm(user, d: Dispositif, *, via: str) -> Dispositif:
     return confirm_verified(d, user=user, via=via)
 
 
-def responsible(d: Dispositif) -> list:
-    """Members of its structure; when it has none, the operators of the territories it touches."""
-    comptes = Compte.objects.select_related("user").filter(user__is_active=True)
-    members = [c.user for c in comptes.filter(role=Role.STRUCTURE, structure_id=d.structure_id)] \
-        if d.structure_id else []
-    if members:
-        return members
-    return [c.user for c in comptes.filter(role=Role.OPERATEUR) if permissions.can_edit(c.user, d)]
+def responsible(stale) -> dict:
+    """{user: [dispositifs]}: the members of each fiche's structure; for a fiche whose structure has
+    no member, the operators of the territories it touches. One query per operator, not per fiche."""
+    comptes = Compte.objects.select_related("user").filter(user__is_active=True).exclude(user__email="")
+    members = defaultdict(list)
+    for c in comptes.filter(role=Role.STRUCTURE):
+        members[c.structure_id].append(c.user)
+    per_user, orphans = defaultdict(list), []
+    for d in stale:
+        if members.get(d.structure_id):
+            for user in members[d.structure_id]:
+                per_user[user].append(d)
+        else:
+            orphans.append(d)
+    for c in comptes.filter(role=Role.OPERATEUR) if orphans else ():
+        mine = set(permissions.editable_dispositifs(c.user).filter(pk__in=[d.pk for d in orphans])
+                   .values_list("pk", flat=True))
+        per_user[c.user].extend(d for d in orphans if d.pk in mine)
+    return {user: items for user, items in per_user.items() if items}
 
 
 def send_reminders(*, months: int | None = None) -> tuple[int, int]:
-    """One email per person listing their stale fiches; returns (emails, fiches)."""
-    per_user = defaultdict(list)
-    fiches = 0
-    for d in stale_dispositifs(months).order_by("pk"):
-        people = responsible(d)
-        fiches += bool(people)
-        for user in people:
-            if user.email:
-                per_user[user].append(d)
+    """One email per person listing their stale fiches; returns (emails, fiches reminded)."""
+    per_user = responsible(list(stale_dispositifs(months).order_by("pk")))
+    fiches = len({d.pk for items in per_user.values() for d in items})
     for user, items in per_user.items():
         rows = [{"dispositif": d, "confirm": link(user, d),
                  "edit": settings.SITE_URL.rstrip("/") + reverse("espace:modifier", args=[d.pk])} for d in items]

@@ -12,7 +12,7 @@ from django.core.management import call_command
 
 from comptes.freshness import link as reminder_link
 from dispositifs.models import Dispositif
-from tests.comptes_cases import PASSWORD, build_cases, fast_passwords  # noqa: F401
+from tests.comptes_cases import PASSWORD, build_cases, dispositif, fast_passwords  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 SMTP_PORT = 8026
@@ -93,10 +93,14 @@ def test_reminder_through_smtp_and_the_one_click_link(client, inbox):
     old = date.today() - timedelta(days=250)
     Dispositif.objects.filter(pk__in=[cases.inside.pk, cases.outside.pk]).update(last_verified=old)
     Dispositif.objects.filter(pk=cases.nationale.pk).update(last_verified=date.today())
+    orphan = dispositif("Sans structure à Dijon", commune="21231")  # never verified
     call_command("send_reminders")
-    # the Dijon fiche goes to its structure's member; the Rennes one has no member nor operator
-    assert [rcpt for rcpt, _ in inbox.messages] == [[cases.structure.email]]
-    body = inbox.body()
+    # the Dijon fiche goes to its structure's member, the one without a structure to the operator of
+    # Côte-d'Or; the Rennes one has neither member nor operator
+    assert sorted(rcpt for rcpt, _ in inbox.messages) == [[cases.structure.email], [cases.operateur.email]]
+    operator_body = inbox.body(1)
+    assert "Sans structure à Dijon" in operator_body and f"/espace/dispositifs/{orphan.pk}/modifier/" in operator_body
+    body = inbox.body(0)
     assert "Cours à Dijon" in body and "Cours à Rennes" not in body
     confirm, edit = links(body)
     assert edit == f"/espace/dispositifs/{cases.inside.pk}/modifier/"

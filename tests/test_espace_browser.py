@@ -86,6 +86,10 @@ def test_operator_imports_and_moderates(browser, web_server, job_worker, tmp_pat
     member.goto(site + f"/espace/dispositifs/{d.pk}/modifier/")
     member.fill("#id_titre", "Atelier CV et lettre de motivation")
     member.fill("#id_telephone", "03.80.12.34.56")
+    member.wait_for_selector("[data-lieu-map][data-ready=true]")  # a click on the map places the lieu
+    before = member.input_value("#id_lieux-0-lat")
+    member.locator("[data-lieu-map]").first.click(position={"x": 60, "y": 60})
+    assert member.input_value("#id_lieux-0-lat") not in ("", before)
     member.click("button:has-text('Enregistrer')")
     member.wait_for_url(re.compile(rf"/espace/dispositifs/{d.pk}/$"))
     assert "attend la modération" in member.locator(".fr-alert").inner_text()
