@@ -83,7 +83,10 @@ def test_schema_lists_every_endpoint_format_and_answer(client):
     assert set(couverture["responses"]["200"]["content"]) == {"application/json", "text/csv", "application/geo+json"}
     assert {"202", "400", "404", "429", "503"} <= set(couverture["responses"])
     exports = paths["/api/v1/exports/{fmt}/"]["get"]
-    assert {p["name"] for p in exports["parameters"]} == {"fmt", "departement", "region", "all"}
+    territoire = next(p for p in exports["parameters"] if p["name"] == "territoire")
+    assert (territoire["style"], territoire["explode"]) == ("form", True)  # ?departement=35 | region=53 | all=1
+    assert set(territoire["schema"]["properties"]) == {"departement", "region", "all"}
+    assert territoire["schema"]["minProperties"] == territoire["schema"]["maxProperties"] == 1
     assert "/api/schema/" not in paths
 
 
