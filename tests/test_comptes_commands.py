@@ -43,3 +43,16 @@ def test_structure_member_and_errors():
         run("x@example.org", "--role", "operateur")
     with pytest.raises(CommandError, match="département inconnu"):
         run("x@example.org", "--role", "operateur", "--departement", "99")
+
+
+def test_demo_accounts_are_printed_with_their_passwords():
+    out = StringIO()
+    call_command("demo_accounts", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("==> opérateur Côte-d'Or : operateur21@demo.annuaire / operateur21-demo")
+    assert "structure@demo.annuaire / structure-demo" in lines[1]
+    operateur = Compte.objects.get(user__email="operateur21@demo.annuaire")
+    assert permissions.scope(operateur.user) == {"21"} and operateur.user.check_password("operateur21-demo")
+    assert Compte.objects.get(user__email="structure@demo.annuaire").structure is not None
+    call_command("demo_accounts", stdout=StringIO())  # again: the same two accounts
+    assert Compte.objects.count() == 2
