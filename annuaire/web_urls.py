@@ -2,10 +2,13 @@
 
 from django.urls import include, path
 
-from annuaire.web import sheet, views
+from annuaire.web import offline, sheet, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("sw.js", offline.service_worker, name="service-worker"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
+    path("hors-ligne/", offline.hors_ligne, name="hors-ligne"),
     path("recherche/", views.recherche, name="recherche"),
     path("recherche/feuille/", sheet.feuille, name="recherche-feuille"),
     path("recherche/guide.pdf", sheet.guide_pdf, name="recherche-guide"),

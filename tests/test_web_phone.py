@@ -34,10 +34,10 @@ def test_first_result_is_on_the_first_screen_and_the_skip_link_reaches_it(browse
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "resultats"
     page.goto(site + "/recherche/?commune=21166")
-    for stops in range(1, 40):
+    stops = 0
+    while stops < 40 and not page.evaluate("!!document.activeElement.closest('.web-card')"):
         page.keyboard.press("Tab")
-        if page.evaluate("!!document.activeElement.closest('.web-card')"):
-            break
+        stops += 1
     assert stops <= 12, f"{stops} Tab stops before the first result (was 26)"
     screenshot(page, "phone-results-fr")
 
@@ -55,7 +55,7 @@ def test_a_theme_tap_keeps_the_place_on_the_page_and_the_same_label(browser, sit
     assert "Santé" in page.locator(".web-themes-control > summary").inner_text()
     page.goto(site + f"/recherche/?commune=21166&theme={FRANCAIS}")
     assert home_label in page.locator(".web-themes-control > summary").inner_text()  # one label per theme
-    assert home_label in page.locator(".web-card .fr-badge").first.inner_text()
+    assert page.locator(".web-card .fr-badge", has_text=home_label).count() >= 1
 
 
 @pytest.mark.parametrize("lang, expected", [("ar", "1 من 2"), ("ps", "1 له 2")])

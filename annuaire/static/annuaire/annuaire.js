@@ -211,6 +211,11 @@
     });
   }
 
+  // --- Offline: a service worker keeps the last results and the fiches viewed (annuaire/sw.js) ------
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
+  }
+
   document.querySelectorAll("[data-place]").forEach(setupPlace);
   setupListen();
   setupAutosubmit(); setupShare(); setupMaps();
