@@ -30,6 +30,9 @@ FIELDS = {
 LIEU_FIELDS = {"nom": "name", "adresse": "address", "code_postal": "postal_code", "horaires": "opening_hours",
                "accessibilite": "accessibility"}
 COVERAGE = ("regions", "departements", "communes")
+# Keys a PUT resets when absent: those the read API returns (a key it does not return, such as
+# statuts_protection, is kept as it is, so GET then PUT loses nothing).
+READ_SHAPE = set(FIELDS) - {"statuts_protection"}
 
 
 @dataclass
@@ -89,7 +92,7 @@ def parse_payload(data: dict, *, full: bool) -> Draft:
     defaults = {f: Dispositif._meta.get_field(f).get_default() for f in FIELDS.values()}
     for key, attr in FIELDS.items():
         if key not in data:
-            if full:
+            if full and key in READ_SHAPE:
                 draft.fields[attr] = defaults[attr]
             continue
         value = data[key]

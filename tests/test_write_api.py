@@ -42,13 +42,18 @@ def test_create_read_back_and_round_trip(client, c):
     assert sorted(d.themes.values_list("slug", flat=True)) == sorted([FRANCAIS, "numerique"])
     record = d.history.latest()
     assert record.history_user == c.operateur and record.history_change_reason == "api"
-    # what GET returns can be PUT back as it is: nothing changes, the lieu keeps its id
+    # what GET returns can be PUT back as it is: nothing changes, the lieu keeps its id, and what the
+    # read shape leaves out (protection statuses, opening hours) is kept
+    Dispositif.objects.filter(pk=d.pk).update(protection_statuses=["refugie"])
+    d.lieux.update(opening_hours="Mo-Fr 09:00-12:00")
     read = client.get(f"/api/v1/dispositifs/{d.pk}/").json()
     lieu_id = read["lieux"][0]["id"]
     r = client.put(f"/api/v1/dispositifs/{d.pk}/", read, content_type="application/json", **auth(c))
     assert r.status_code == 200, r.content
     again = client.get(f"/api/v1/dispositifs/{d.pk}/").json()
     assert again == read and again["lieux"][0]["id"] == lieu_id
+    d.refresh_from_db()
+    assert d.protection_statuses == ["refugie"] and d.lieux.get().opening_hours == "Mo-Fr 09:00-12:00"
 
 
 def test_patch_changes_only_what_it_names(client, c):
