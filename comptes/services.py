@@ -45,7 +45,8 @@ def save_account(email: str, *, role: str, departements=(), regions=(), structur
         user.set_unusable_password()
     if password:
         user.set_password(password)
-    user.is_staff = user.is_staff or role == Role.NATIONAL  # the Django admin stays the national team's
+    if role == Role.NATIONAL:  # everything, and the Django admin stays theirs (never revoked here)
+        user.is_staff = user.is_superuser = True
     user.save()
     compte, _ = Compte.objects.update_or_create(
         user=user, defaults={"role": role, "structure": structure if role == Role.STRUCTURE else None,

@@ -33,6 +33,14 @@ def test_create_then_update_with_token(client):
     assert permissions.scope(compte.user) == {"21", "25", "39", "58", "70", "71", "89", "90"}  # Bourgogne-FC
 
 
+def test_national_accounts_hold_the_admin(client):
+    run("equipe@example.org", "--role", "national", "--password", "mot-de-passe-national-1")
+    compte = Compte.objects.select_related("user").get()
+    assert compte.user.is_staff and compte.user.is_superuser
+    client.force_login(compte.user)
+    assert client.get("/admin/dispositifs/dispositif/").status_code == 200
+
+
 def test_structure_member_and_errors():
     cases = build_cases()
     run("benevole@example.org", "--role", "structure", "--structure", str(cases.dijon.pk))
