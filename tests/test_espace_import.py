@@ -87,3 +87,22 @@ def test_another_source_is_refused(client, operateur):
     upload = SimpleUploadedFile("x.csv", MESSY_CSV, content_type="text/csv")
     assert client.post("/espace/imports/", {"source": "ddets-35", "fichier": upload}).status_code == 403
     assert not Televersement.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_moderated_source_leaves_its_rows_waiting(operateur):
+    from espace import televersements
+    from imports.models import ImportRun
+    from tests.comptes_cases import dispositif
+
+    source = Source.objects.get(slug="ddets-21")
+    source.publish_directly = False
+    source.save()
+    run = ImportRun.objects.create(source="ddets-21", file_name="offre.csv", sha256="", user=operateur)
+    written = dispositif("Importé à Dijon", commune="21231")
+    Dispositif.objects.filter(pk=written.pk).update(source="ddets-21")
+    televersements.after_import(Televersement(user=operateur, source=source), run, source)
+    written.refresh_from_db()
+    assert written.status == "soumis"
+    record = written.history.latest()
+    assert record.history_change_reason == "import" and record.history_user == operateur
