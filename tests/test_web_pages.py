@@ -122,7 +122,8 @@ def test_detail_page(client, s):
     assert 'href="tel:0380123456"' in page
     assert 'href="mailto:contact@accueil-refugies.example"' in page
     assert 'href="https://accueil-refugies.example/francais"' in page
-    assert re.search(r'href="sms:\?&amp;body=Cours%20de%20fran[^"]*%20http%3A//testserver/dispositifs/\d+/%3Flang%3Dfr"', page)
+    sms = r'href="sms:\?&amp;body=Cours%20de%20fran[^"]*%20http%3A//testserver/dispositifs/\d+/%3Flang%3Dfr"'
+    assert re.search(sms, page)
     assert "Alphabétisation" in page and "Gratuit" in page and "Bénéficiaires de la protection internationale" in page
     assert '<span lang="ar">' in page and "پښتو" in page
     assert "12 rue de la Paix" in page and "21300" in page
