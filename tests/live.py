@@ -75,6 +75,7 @@ class Gunicorn:
                 return self
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.3)
+        self.stop()  # the fixture raises before its teardown: do not leave the server behind
         raise RuntimeError(f"gunicorn not ready: {self.log.read_text()[-3000:]}")
 
     def stop(self) -> None:
