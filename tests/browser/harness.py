@@ -27,6 +27,20 @@ AXE = Path(__file__).with_name("axe.min.js")
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "application/geo+json", "image/svg+xml")
 
 
+class TimeoutRequestHandler(QuietWSGIRequestHandler):
+    """A kept-alive browser connection that stays silent is dropped after a few seconds: the server
+    handles one request at a time, and an idle socket (a failed test's page) would otherwise block the
+    fixture's shutdown forever."""
+
+    timeout = 5
+
+    def handle_one_request(self):
+        try:
+            super().handle_one_request()
+        except TimeoutError:
+            self.close_connection = True
+
+
 class SharedConnectionServer(LiveServerThread):
     """A one-request-at-a-time server whose thread uses the test's own database connection."""
 
@@ -37,7 +51,7 @@ class SharedConnectionServer(LiveServerThread):
     def run(self):
         connections["default"] = self.shared
         try:
-            self.httpd = WSGIServer((self.host, 0), QuietWSGIRequestHandler, allow_reuse_address=False)
+            self.httpd = WSGIServer((self.host, 0), TimeoutRequestHandler, allow_reuse_address=False)
             self.port = self.httpd.server_address[1]
             self.httpd.set_app(self.static_handler(_MediaFilesHandler(WSGIHandler())))
             self.is_ready.set()
