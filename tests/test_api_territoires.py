@@ -36,7 +36,14 @@ def test_answer_fields_and_limit(client):
     assert len(client.get(URL, {"q": "saint", "limit": 5}).json()["results"]) == 5
 
 
-@pytest.mark.parametrize("params", [{}, {"q": " "}, {"q": "x" * 200}, {"q": "dijon", "limit": "0"},
+@pytest.mark.parametrize("params", [{}, {"q": " "}, {"q": "-"}])
+def test_nothing_typed_suggests_nothing(client, params):
+    """An autocomplete field left empty is not a mistake: no suggestion, no error (the schema allows it)."""
+    r = client.get(URL, params)
+    assert r.status_code == 200 and r.json() == {"results": []}
+
+
+@pytest.mark.parametrize("params", [{"q": "x" * 200}, {"q": "dijon", "limit": "0"},
                                     {"q": "dijon", "limit": "abc"}, {"q": "dijon", "limit": "500"}])
 def test_400s(client, params):
     r = client.get(URL, params)
