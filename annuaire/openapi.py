@@ -157,8 +157,8 @@ def _common_answers(paths: dict) -> None:
                 continue
             responses = operation.setdefault("responses", {})
             codes = [400, 503] + ([429] if path.startswith(HEAVY_PREFIXES) else [])
-            if "{" in path or path == "/api/v1/dispositifs/":
-                codes.append(404)  # an unknown id or code; a catalogue page past the last one
+            if "{" in path or path in ("/api/v1/dispositifs/", "/api/v1/recherche/"):
+                codes.append(404)  # an unknown id or code; a catalogue page past the last one; a place naming nothing
             # DRF renders an error in the type negotiated for the answer (JSON, or GeoJSON's media type).
             media = {m for r in responses.values() for m in r.get("content", {}) if m.endswith("json")}
             for code in codes:
@@ -210,6 +210,40 @@ def _blank_is_absent(paths: dict) -> None:
                     param["allowEmptyValue"] = True
 
 
+PLACE_PARAMETERS = (("lat", "lon"), ("commune",), ("code_postal",), ("adresse",))
+
+
+def _one_place(paths: dict) -> None:
+    """The search takes exactly one place: `lat` and `lon` together, or `commune`, or `code_postal`, or
+    `adresse` (two places is a 400, not a guess). Separate optional parameters would say any mix is valid,
+    so they become one exploded object parameter whose schema is one of the four shapes."""
+    operation = paths.get("/api/v1/recherche/", {}).get("get")
+    if not operation:
+        return
+    params = {p["name"]: p for p in operation.get("parameters", []) if p.get("in") == "query"}
+    if not all(name in params for group in PLACE_PARAMETERS for name in group):
+        return
+    # Well-formed values (a place that names nothing is a 404); the parser reads them as text.
+    formats = {"lat": {"type": "number", "minimum": -90, "maximum": 90},
+               "lon": {"type": "number", "minimum": -180, "maximum": 180},
+               "code_postal": {"type": "string", "pattern": "^[0-9]{5}$"}}
+    shapes = [{"type": "object", "additionalProperties": False, "required": list(group),
+               "properties": {name: formats.get(name, params[name]["schema"]) for name in group}}
+              for group in PLACE_PARAMETERS]
+    described = "; ".join(f"`{name}` : {params[name].get('description', '')}"
+                          for group in PLACE_PARAMETERS for name in group)
+    rayon = params.get("rayon_km")
+    if rayon and "minimum" in rayon["schema"]:  # a radius of 0 km finds nothing: the parser refuses it
+        rayon["schema"]["exclusiveMinimum"] = True
+    lieu = {**_query("lieu", {"type": "object", "oneOf": shapes},
+                     f"Un seul lieu : `lat` et `lon` ensemble, ou `commune`, ou `code_postal`, ou `adresse`. "
+                     f"/ Exactly one place. {described}", required=True),
+            "style": "form", "explode": True}
+    operation["parameters"] = [lieu] + [p for p in operation["parameters"]
+                                        if p.get("in") != "query" or p["name"] not in
+                                        {n for group in PLACE_PARAMETERS for n in group}]
+
+
 def complete_schema(result, generator, request, public):
     """SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] (after drf-spectacular's enum hook)."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
@@ -222,6 +256,7 @@ def complete_schema(result, generator, request, public):
     _common_answers(paths)
     _vocabularies(paths)
     _blank_is_absent(paths)
+    _one_place(paths)
     tags = result.setdefault("tags", [])
     if not any(t.get("name") == "cartes" for t in tags):
         tags.append({"name": "cartes", "description": "Couverture (manques) et exports. / Gap reports and exports."})

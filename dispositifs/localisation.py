@@ -30,6 +30,11 @@ class PlaceNotFound(InvalidSearch):
     """The place given cannot be found in France."""
 
 
+class PlaceUnknown(PlaceNotFound):
+    """A well-formed place that names nothing in France (no commune there, no such code or address):
+    the API answers 404, as for any resource that does not exist; a malformed one stays a 400."""
+
+
 class AmbiguousPlace(PlaceNotFound):
     """A name several communes carry, or a typo close to several: the person picks one.
 
@@ -116,7 +121,7 @@ def _from_point(lat: float, lon: float) -> Place:
     point = Point(lon, lat, srid=4326)
     commune = _communes().locate(point)
     if commune is None:
-        raise PlaceNotFound(f"Aucune commune française à cet endroit (lat={lat}, lon={lon}). "
+        raise PlaceUnknown(f"Aucune commune française à cet endroit (lat={lat}, lon={lon}). "
                             "Vérifiez l'ordre lat/lon ou indiquez une commune.")
     return _place(commune, point, label=commune.nom)
 
@@ -129,7 +134,7 @@ def _from_commune(text: str) -> Place:
     if code:
         found = _communes().filter(code=code).first()
         if found is None:
-            raise PlaceNotFound(f"Aucune commune n'a le code INSEE « {text} ». "
+            raise PlaceUnknown(f"Aucune commune n'a le code INSEE « {text} ». "
                                 "Cherchez-la par son nom avec /api/v1/territoires/communes/?q=", param="commune")
         return _place(found)
     return _place(commune_named(text))
@@ -166,7 +171,7 @@ def commune_named(text: str, *, param: str = "commune") -> Commune:
         raise AmbiguousPlace(f"Aucune commune ne s'appelle exactement « {text} » : choisissez parmi les "
                              "communes proches de ce nom.", candidats=close, param=param,
                              homonyms=False)
-    raise PlaceNotFound(f"Commune introuvable : « {text} ». Indiquez son code INSEE ou son code postal.", param=param)
+    raise PlaceUnknown(f"Commune introuvable : « {text} ». Indiquez son code INSEE ou son code postal.", param=param)
 # ---- end of the ambiguity handling ----
 
 
@@ -179,7 +184,7 @@ def _from_postal_code(text: str) -> Place:
         raise PlaceNotFound(f"Code postal invalide : « {text} » (5 chiffres, par exemple 21000).")
     found = _communes().with_postal_code(code).order_by("-population").first()
     if found is None:
-        raise PlaceNotFound(f"Aucune commune n'a le code postal {code}.")
+        raise PlaceUnknown(f"Aucune commune n'a le code postal {code}.")
     return _place(found, label=f"{found.nom} ({code})")
 
 
@@ -193,7 +198,7 @@ def _from_address(text: str) -> Place:
             return place
     found = _commune_in_text(text)
     if found is None:
-        raise PlaceNotFound(f"Adresse introuvable : « {text} ». Ajoutez le code postal ou le nom de la commune.")
+        raise PlaceUnknown(f"Adresse introuvable : « {text} ». Ajoutez le code postal ou le nom de la commune.")
     return _place(found)
 
 

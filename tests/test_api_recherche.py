@@ -54,11 +54,7 @@ def test_filters_through_http(client, m):
     ({"lat": "47.3"}, "lat et lon"),
     ({"lat": "quarante", "lon": "5"}, "nombre"),
     ({"lat": "47.3", "lon": "500"}, "entre"),
-    ({"lat": "51.5", "lon": "-0.12"}, "Aucune commune"),        # London
-    ({"commune": "99999"}, "code INSEE"),
-    ({"code_postal": "00000"}, "Aucune commune"),
     ({"code_postal": "abcde"}, "Code postal invalide"),
-    ({"adresse": "???"}, "Adresse introuvable"),
     ({"commune": "21166", "theme": "cuisine-du-monde"}, "Thème inconnu"),
     ({"commune": "21166", "rayon_km": "0"}, "rayon_km"),
     ({"commune": "21166", "rayon_km": "-5"}, "rayon_km"),
@@ -139,5 +135,19 @@ def test_odd_values_never_a_500(client, name):
         if name == "lon":
             base["lat"] = "47.3"
         r = client.get(URL, {**base, name: value})
-        assert r.status_code in {200, 400}, (name, value, r.status_code)
-        assert r.json()["detail"] if r.status_code == 400 else "results" in r.json()
+        assert r.status_code in {200, 400, 404}, (name, value, r.status_code)
+        assert r.json()["detail"] if r.status_code in {400, 404} else "results" in r.json()
+
+
+@pytest.mark.parametrize("params, words", [
+    ({"adresse": "???"}, "Adresse introuvable"),
+    ({"commune": "99999"}, "Aucune commune"),
+    ({"code_postal": "00000"}, "Aucune commune"),
+    ({"lat": "0", "lon": "0"}, "Aucune commune française"),
+    ({"lat": "51.5", "lon": "-0.12"}, "Aucune commune"),  # London
+])
+def test_a_place_naming_nothing_is_a_404_with_a_detail(client, params, words):
+    """Well-formed but naming nothing in France: not found (404), said in French, never a guess."""
+    r = client.get(URL, params)
+    assert r.status_code == 404, r.content
+    assert r["Content-Type"] == "application/json" and words in r.json()["detail"]

@@ -69,3 +69,12 @@ def test_api_address_with_homonym_and_no_postal_code_is_not_guessed(client):
 def test_api_unique_name_and_insee_code_still_work(client):
     assert client.get("/api/v1/recherche/", {"commune": "Chenôve"}).json()["lieu"]["commune"]["code"] == "21166"
     assert client.get("/api/v1/recherche/", {"commune": "97411"}).json()["lieu"]["commune"]["code"] == "97411"
+
+
+def test_api_typo_is_a_404_with_close_spellings_as_candidats(client):
+    """No commune has that exact name: not found (404), never guessed, the close spellings offered."""
+    response = client.get("/api/v1/recherche/", {"commune": "Chenov"})
+    assert response.status_code == 404
+    body = response.json()
+    assert body["parametre"] == "commune" and "exactement" in body["detail"]
+    assert "21166" in {c["code"] for c in body["candidats"]}

@@ -15,7 +15,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from dispositifs.filters import CatalogueParams, RechercheParams, filters_from, parse_filters
-from dispositifs.localisation import AmbiguousPlace
+from dispositifs.localisation import AmbiguousPlace, PlaceUnknown
 from dispositifs.models import Dispositif
 from dispositifs.recherche import (
     PAGE_SIZE_DEFAULT,
@@ -51,7 +51,8 @@ class GeoJSONRenderer(JSONRenderer):
 
 
 class SearchErrorsMixin:
-    """InvalidSearch (and PlaceNotFound) -> 400 {"detail", "parametre"}; SearchTimeout -> 503."""
+    """InvalidSearch (and PlaceNotFound) -> 400 {"detail", "parametre"}, a place that names nothing
+    (PlaceUnknown) -> 404 with the same body; SearchTimeout -> 503."""
 
     def handle_exception(self, exc):
         if isinstance(exc, InvalidSearch):
@@ -60,7 +61,10 @@ class SearchErrorsMixin:
                 body["parametre"] = exc.param
             if isinstance(exc, AmbiguousPlace):  # never guessed: the caller picks one (issue #14)
                 body["candidats"] = exc.candidats_data()
-            return Response(body, status=400)
+            # A place naming nothing is not found (404), with close spellings as `candidats` when there are
+            # some; homonyms and malformed places are the caller's choice to make (400).
+            not_found = isinstance(exc, PlaceUnknown) or (isinstance(exc, AmbiguousPlace) and not exc.homonyms)
+            return Response(body, status=404 if not_found else 400)
         if isinstance(exc, SearchTimeout):
             return Response({"detail": str(exc)}, status=503)
         return super().handle_exception(exc)
