@@ -18,9 +18,14 @@ def test_schema_documents_every_parameter(client):
     for path in ("/api/v1/recherche/", "/api/v1/dispositifs/", "/api/v1/dispositifs/{id}/",
                  "/api/v1/territoires/communes/", "/api/v1/territoires/departements/"):
         assert path in paths, path
-    names = {p["name"] for p in paths["/api/v1/recherche/"]["get"]["parameters"]}
-    assert {"lat", "lon", "commune", "code_postal", "adresse", "theme", "public", "langue", "age", "gratuit",
-            "modalite", "niveau_francais", "rayon_km", "national", "page", "page_size"} <= names
+    params = {p["name"]: p for p in paths["/api/v1/recherche/"]["get"]["parameters"]}
+    assert {"lieu", "theme", "public", "langue", "age", "gratuit",
+            "modalite", "niveau_francais", "rayon_km", "national", "page", "page_size"} <= set(params)
+    # the place is one exploded object: exactly one of lat+lon, commune, code_postal, adresse
+    lieu = params["lieu"]
+    assert lieu["style"] == "form" and lieu["explode"] and lieu["required"]
+    assert [sorted(shape["required"]) for shape in lieu["schema"]["oneOf"]] == [
+        ["lat", "lon"], ["commune"], ["code_postal"], ["adresse"]]
     for path in ("/api/v1/recherche/", "/api/v1/dispositifs/", "/api/v1/territoires/communes/"):
         for p in paths[path]["get"]["parameters"]:
             if p["in"] != "query":
