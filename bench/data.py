@@ -5,7 +5,7 @@ and lieu of the current database (refused unless its name says it is a bench or 
 with a dataset of the real shape:
 - lieux spread over the communes by population (a dispositif's lieux cluster in one département);
 - 5% national; coverage at every level: ~4% a région, ~12% one or two départements, ~10% a few
-  communes; a dispositif without lieu always has a coverage (DESIGN.md §3 "reachable");
+  communes; a dispositif without lieu always has a coverage (docs/ARCHITECTURE.md, "The rules");
 - 1 to 3 themes (sub-themes mostly), publics, languages, ages, price, modality, French level;
   ~94% published, ~3% ended.
 """

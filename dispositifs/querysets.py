@@ -1,6 +1,6 @@
 """Reads on the domain, as chainable QuerySet methods (search builds on these).
 
-`reachable_from()` is the readable definition of "what is available near me" (DESIGN.md §4);
+`reachable_from()` is the readable definition of "what is available near me" (docs/ARCHITECTURE.md, "The rules");
 `dispositifs.recherche` runs the same rules as one indexed SQL statement for speed, and the tests
 check that both agree on a hand-built map (docs/ARCHITECTURE.md, "The search path"). `matching()`
 applies the ORM condition of each filter of dispositifs/filters.py, where each filter is declared once.

@@ -5,7 +5,7 @@
     result = search(place, filters)
     result.count, result.facettes, result.page(1, 20)     # each item: dispositif, portee, distance_m, lieu_proche
 
-The rules are DESIGN.md §4; `DispositifQuerySet.reachable_from()` states them in ORM terms and
+The rules are in docs/ARCHITECTURE.md ("The rules"); `DispositifQuerySet.reachable_from()` states them in ORM terms and
 `recherche_sql` runs them from the side tables' indexes (docs/ARCHITECTURE.md, "The search path"):
 one statement for the local part (proximity, commune, département, région) that also writes the
 page's results as JSON, and the national slice, the same for every place, kept in Django's cache

@@ -1,5 +1,5 @@
 """Export then import gives `unchanged`: the CSV and XLSX exports are files `import_dispositifs`
-reads back as the same dispositifs (DESIGN.md: re-importing the same data changes nothing)."""
+reads back as the same dispositifs (docs/ARCHITECTURE.md: re-importing the same data changes nothing)."""
 
 import contextlib
 import csv

@@ -1,4 +1,4 @@
-"""Search rules (DESIGN.md §4) on the hand-built map of tests/recherche_map.py."""
+"""Search rules (docs/ARCHITECTURE.md, "The rules") on the hand-built map of tests/recherche_map.py."""
 
 import pytest
 
