@@ -1,4 +1,4 @@
-"""GET /api/v1/recherche/: the answer of docs/ARCHITECTURE.md ("The rules"), its 400s, and a pinned number of queries."""
+"""GET /api/v1/recherche/: the answer of docs/ARCHITECTURE.md ("The rules"), its 400s, pinned query counts."""
 
 import pytest
 
