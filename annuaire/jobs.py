@@ -2,12 +2,18 @@
 
 Tasks live in `<app>/tasks.py` (found by procrastinate's Django integration); `manage.py
 procrastinate worker` (`make worker`, started by `make demo`) runs them and the periodic ones.
-This module holds the two ways the rest of the code talks to it.
+This module holds the priorities and the way the web queues a job once.
 """
 
 from django.db import transaction
 from procrastinate import exceptions
-from procrastinate.contrib.django import app
+
+# A job's priority says who waits for it: a person on a page (an import preview), a visitor who asked
+# for a map, nobody (the periodic refreshes, priority 0). The worker takes the highest first, and runs
+# WORKER_CONCURRENCY jobs at once so that a long refresh never holds an import preview behind it.
+PRIORITY_PERSON = 20
+PRIORITY_VISITOR = 10
+WORKER_CONCURRENCY = 2
 
 
 def defer_once(task, *, lock: str, **kwargs) -> bool:
@@ -21,9 +27,3 @@ def defer_once(task, *, lock: str, **kwargs) -> bool:
         return False
     return True
 
-
-def run_pending_jobs(*, queues: list[str] | None = None) -> None:
-    """Run every job already queued, in this process, then return (commands and tests; the web
-    never calls it: a request only queues)."""
-    with app.replace_connector(app.connector.get_worker_connector()):
-        app.run_worker(queues=queues, wait=False, install_signal_handlers=False, listen_notify=False)

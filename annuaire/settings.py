@@ -286,6 +286,9 @@ MAPS_DIR = Path(env_str("ANNUAIRE_MAPS_DIR", str(BASE_DIR / "var" / "cartes")))
 PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "tasks"
 # Tasks outside <app>/tasks.py: the national exports' refresh (maps/exports/tasks.py).
 PROCRASTINATE_IMPORT_PATHS = ["maps.exports.tasks"]
+# Jobs run at once by one worker: a long periodic refresh never holds an import preview behind it
+# (priorities in annuaire/jobs.py say which waiting job goes first).
+PROCRASTINATE_WORKER_DEFAULTS = {"concurrency": int(env_str("ANNUAIRE_WORKER_CONCURRENCY", "2"))}
 # National exports, written ahead by the job runner and served as files (maps/exports/stored.py).
 EXPORTS_DIR = Path(env_str("ANNUAIRE_EXPORTS_DIR", str(BASE_DIR / "var" / "exports")))
 

@@ -2,8 +2,10 @@
 
 from procrastinate.contrib.django import app
 
+from annuaire.jobs import PRIORITY_PERSON
 
-@app.task(queue="imports", name="espace.run_upload")
+
+@app.task(queue="imports", name="espace.run_upload", priority=PRIORITY_PERSON)
 def run_upload(upload_id: int, dry_run: bool) -> None:
     from . import televersements
     from .models import Televersement

@@ -9,17 +9,19 @@ import logging
 
 from procrastinate.contrib.django import app
 
+from annuaire.jobs import PRIORITY_VISITOR
+
 from . import stored
 
 log = logging.getLogger(__name__)
 
 
-@app.task(queue="maps", name="maps.render_map")
+@app.task(queue="maps", name="maps.render_map", priority=PRIORITY_VISITOR)
 def render_map(*, name: str) -> str:
     return ", ".join(stored.render_map_file(name))
 
 
-@app.task(queue="maps", name="maps.compute_couverture")
+@app.task(queue="maps", name="maps.compute_couverture", priority=PRIORITY_VISITOR)
 def compute_couverture(*, theme: str, km: float, departement: str | None = None) -> str:
     paths = stored.compute_couverture(theme=theme, km=km, departement=departement)
     return str(paths["json"])

@@ -25,13 +25,13 @@ class Worker:
         self.log_path = log_path
         self.process = None
 
-    def start(self) -> "Worker":
+    def start(self, *, queues: list[str] | None = None) -> "Worker":
         env = {**os.environ, "DATABASE_URL": test_database_url(), "ANNUAIRE_MAPS_DIR": str(settings.MAPS_DIR),
                "TILES_URL": getattr(settings, "TILES_URL", ""), "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "INFO"}
         self.log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
             [sys.executable, "manage.py", "procrastinate", "worker", "--name", "tests",
-             "--fetch-job-polling-interval", "0.2"],
+             "--fetch-job-polling-interval", "0.2", "--queues", ",".join(queues or [])],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         return self
 

@@ -25,7 +25,7 @@ def login(browser, site, email):  # noqa: F811
     return page
 
 
-def wait_state(page, etat: str, *, gone: str | None = None, timeout: float = 90):
+def wait_state(page, etat: str, *, worker, gone: str | None = None, timeout: float = 90):
     """Reload the upload page (it also refreshes itself) until the job has reached `etat`."""
     import time
 
@@ -41,7 +41,8 @@ def wait_state(page, etat: str, *, gone: str | None = None, timeout: float = 90)
         except Error:
             pass
         time.sleep(0.5)
-    raise AssertionError(f"{etat} not reached: {page.locator('main').inner_text()[:500]}")
+    raise AssertionError(f"{etat} not reached: {page.locator('main').inner_text()[:500]}\n"
+                         f"worker:\n{worker.output()}")
 
 
 def test_operator_imports_and_moderates(browser, web_server, job_worker, tmp_path):  # noqa: F811
@@ -56,12 +57,12 @@ def test_operator_imports_and_moderates(browser, web_server, job_worker, tmp_pat
     page.set_input_files("#fichier", files=[{"name": "offre ddets 21.csv", "mimeType": "text/csv",
                                               "buffer": MESSY_CSV}])
     page.click("button:has-text(\"Lancer l'essai\")")
-    wait_state(page, "apercu")
+    wait_state(page, "apercu", worker=job_worker)
     assert page.locator("[data-correspondance='Ateliers du jeudi']").is_visible()
     screenshot(page, "espace-import-apercu")
     page.select_option("[data-correspondance='Ateliers du jeudi']", "preparer-sa-candidature")
     page.click("button:has-text(\"Associer et refaire l'essai\")")
-    wait_state(page, "apercu", gone="[data-correspondance]")
+    wait_state(page, "apercu", worker=job_worker, gone="[data-correspondance]")
     with page.expect_download() as download:
         page.click("[data-rejets]")
     path = tmp_path / "rejets.xlsx"
@@ -69,7 +70,7 @@ def test_operator_imports_and_moderates(browser, web_server, job_worker, tmp_pat
     rows = list(load_workbook(path).active.iter_rows(values_only=True))
     assert rows[0][-1] == "raison" and [r[0] for r in rows[1:]] == ["Permanence santé"]
     page.click("[data-confirmer]")
-    wait_state(page, "termine")
+    wait_state(page, "termine", worker=job_worker)
     assert "3 créés" in page.locator("[data-resultat]").inner_text()
     screenshot(page, "espace-import-resultat")
 

@@ -44,3 +44,23 @@ def test_the_same_work_queued_twice_is_one_job(transactional_db):
         cursor.execute("SELECT count(*) FROM procrastinate_jobs WHERE queueing_lock = 'carte:france-densite.html'")
         assert cursor.fetchone()[0] == 1
     assert tasks.queue_refresh() and not tasks.queue_refresh()  # what an import calls: one refresh waits
+
+
+
+def test_a_job_someone_waits_for_goes_before_the_periodic_refresh(transactional_db, tmp_path, settings):
+    from django.db import connection
+
+    from .job_worker import Worker
+
+    settings.MAPS_DIR = tmp_path / "cartes"
+    build_small_case()
+    refresh = tasks.refresh_stored.defer()  # queued first, nobody waits for it
+    asked = tasks.render_map.defer(name="departement-35.png")  # a visitor's map
+    worker = Worker(tmp_path / "worker.log").start(queues=["maps"])
+    try:
+        assert worker.wait_for(refresh) == "succeeded" and worker.wait_for(asked) == "succeeded"
+    finally:
+        worker.stop()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT job_id FROM procrastinate_events WHERE type = 'started' ORDER BY at, id")
+        assert [row[0] for row in cursor.fetchall()] == [asked, refresh]
