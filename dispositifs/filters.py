@@ -10,6 +10,8 @@ trigger SQL re-applied on every migrate).
 
 Adding a filter: one `Filtre` below, then `manage.py makemigrations dispositifs`;
 tests/test_filters_declaration.py fails while the database and the declaration disagree.
+A filter SQL cannot state (`ouvert`: opening hours) is a `FiltreApres`: parameter, parsing and OpenAPI
+text here, and a function that keeps ids among the search's first results (dispositifs/apres.py).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from rest_framework import serializers
 
+from .ouverture import Ouvert
 from .parametres import RAYON_MAX_KM, Booleen, Choix, Code, Entier, Langue, Rayon, Texte, Themes
 from .vocabulaires import Modalite, NiveauFrancais, Public
 
@@ -160,6 +163,40 @@ FILTRES: tuple[Filtre, ...] = (
         sql_type="varchar[]", sql_value=niveaux_accessibles),
 )
 
+
+
+@dataclass(frozen=True)
+class FiltreApres:
+    """A filter the search statement cannot run (opening hours are read by opening-hours-py, not SQL):
+    declared like the others for its parameter, parsing and OpenAPI text; `keep(ids, value)` returns the
+    ids it keeps among the first APRES_MAX results of the search (dispositifs/apres.py)."""
+
+    name: str
+    param: str
+    field: Callable[[str], serializers.Field]
+    description: str
+    keep: Callable[[list[int], Any], set[int]]
+    default: Any = None
+
+
+def _open_keep(ids, moment):
+    from .ouverture import open_dispositifs
+
+    return open_dispositifs(ids, moment)
+
+
+APRES_MAX = 200   # the post-filters read at most this many results of the search
+
+APRES: tuple[FiltreApres, ...] = (
+    FiltreApres(
+        "ouvert", "ouvert", lambda help_text: Ouvert(required=False, default=None, help_text=help_text),
+        "maintenant, un jour (lundi … dimanche : le prochain, aujourd'hui compris) ou une date AAAA-MM-JJ : garde "
+        "les dispositifs dont un lieu est ouvert à ce moment (horaires du lieu, fermetures temporaires déduites), "
+        f"parmi les {APRES_MAX} premiers résultats. / now, a day (its next occurrence) or a date: keeps actions "
+        f"with a lieu open then (closures count), among the first {APRES_MAX} results.",
+        _open_keep),
+)
+
 BY_NAME = {f.name: f for f in FILTRES}
 
 
@@ -179,6 +216,7 @@ Filters = dataclasses.make_dataclass(
     "Filters",
     [(f.name, Any, field(default_factory=f.default) if callable(f.default) else field(default=f.default))
      for f in FILTRES]
+    + [(f.name, Any, field(default=f.default)) for f in APRES]
     + [("rayon_km", float, field(default=RAYON_DEFAULT_KM)), ("national", bool | None, field(default=True)),
        # catalogue only (/api/v1/dispositifs/)
        ("departement", str | None, field(default=None)), ("region", str | None, field(default=None)),
@@ -191,6 +229,10 @@ Filters.__module__ = __name__
 
 def _filter_fields() -> dict:
     return {f.param: f.field(f.description) for f in FILTRES}
+
+
+def _apres_fields() -> dict:
+    return {f.param: f.field(f.description) for f in APRES}
 
 
 def _place_fields() -> dict:
@@ -264,14 +306,14 @@ class RechercheParams(_Params):
     """GET /api/v1/recherche/ and the results page."""
 
     def get_fields(self):
-        return {**_place_fields(), **_filter_fields(), **_search_fields(), **_page_fields()}
+        return {**_place_fields(), **_filter_fields(), **_apres_fields(), **_search_fields(), **_page_fields()}
 
 
 class FiltresParams(_Params):
     """The filters alone (the web form, where the place is read by the page)."""
 
     def get_fields(self):
-        return {**_filter_fields(), **_search_fields()}
+        return {**_filter_fields(), **_apres_fields(), **_search_fields()}
 
 
 class CatalogueParams(_Params):
@@ -284,6 +326,7 @@ class CatalogueParams(_Params):
 def filters_from(values: dict) -> Filters:
     """A Filters from validated parameters (parameter names mapped to attribute names)."""
     kwargs = {f.name: values.get(f.param, f.default() if callable(f.default) else f.default) for f in FILTRES}
+    kwargs.update({f.name: values.get(f.param, f.default) for f in APRES})
     for name in ("rayon_km", "national", "departement", "region", "structure"):
         if name in values:
             kwargs[name] = values[name]

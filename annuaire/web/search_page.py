@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
+from dispositifs.apres import search  # the search, narrowed by `ouvert` when given (filters.APRES)
 from dispositifs.localisation import AmbiguousPlace
+from dispositifs.ouverture import JOURS, MAINTENANT
 from dispositifs.recherche import (
     InvalidSearch,
     Place,
@@ -17,7 +19,6 @@ from dispositifs.recherche import (
     known_themes,
     parse_filters,
     resolve_place,
-    search,
 )
 from territoires.models import Commune
 
@@ -116,6 +117,15 @@ def facettes_for_switching(place, filters, result) -> dict:
     return search(place, filters.with_(themes=[])).facettes
 
 
+def ouvert_choices() -> list[tuple[str, str]]:
+    """The `ouvert` select: "now", then the days of the week in the page language."""
+    from django.utils.dates import WEEKDAYS
+    from django.utils.translation import gettext
+
+    return [(MAINTENANT, gettext("Ouvert maintenant"))] + [(day, str(WEEKDAYS[i]).capitalize())
+                                                          for i, day in enumerate(JOURS)]
+
+
 def wider_radius(rayon_km: float) -> int | None:
     """The next radius to offer in one tap when little is near; None at the maximum."""
     return next((step for step in (30, 100, 200) if step > rayon_km), None)
@@ -131,4 +141,4 @@ def run(params):
 
 
 __all__ = ["AmbiguousPlace", "InvalidSearch", "PlaceNotFound", "run", "group_by_portee", "theme_facets", "suggestions",
-           "wider_radius", "PAGE_SIZE", "RAYONS_KM"]
+           "ouvert_choices", "wider_radius", "PAGE_SIZE", "RAYONS_KM"]

@@ -85,17 +85,6 @@ def page_extras(results) -> dict[int, dict]:
     return extras
 
 
-def open_dispositifs(ids, *, when=None, day=None) -> set[int]:
-    """Among `ids`, the dispositifs with a lieu open at `when` (naive local time) or some time on `day`."""
-    from dispositifs import horaires
-
-    rows = Lieu.objects.filter(dispositif_id__in=list(ids)).exclude(opening_hours="").values_list(
-        "dispositif_id", "opening_hours")
-    if when is not None:
-        return {pk for pk, hours in rows if horaires.is_open(hours, when)}
-    return {pk for pk, hours in rows if horaires.open_on_day(hours, day)}
-
-
 def departement_groups(departement: Departement, dispositifs) -> list[dict]:
     """The département's actions by main theme, then by commune (where a lieu is; "" for those that cover
     the whole territory), with structure names: [{slug, count, communes: [{nom, items: [...]}]}], in three

@@ -107,7 +107,7 @@ def recherche(request):
     params = request.GET
     context = {"rayons": search_page.RAYONS_KM, "lieu_text": params.get("lieu", ""), "error": None,
                "publics": Public.choices, "niveaux": NiveauFrancais.choices, "modalites": Modalite.choices,
-               "params": params, "ouvert_days": _ouvert_choices(), "ouvert": params.get("ouvert", "")}
+               "params": params, "ouvert_days": search_page.ouvert_choices(), "ouvert": params.get("ouvert", "")}
     try:
         place, filters, result = search_page.run(params)
     except search_page.AmbiguousPlace as exc:
@@ -128,21 +128,13 @@ def recherche(request):
     if place is None:
         return render(request, "annuaire/recherche.html", context)
 
-    ouvert = _ouvert_moment(params.get("ouvert", ""))
-    if ouvert is None:
-        paginator = Paginator(result, search_page.PAGE_SIZE)  # its count comes with page 1's statement
-        try:
-            number = paginator.validate_number(_page_number(params.get("page")))
-        except EmptyPage:
-            number = paginator.num_pages
-        results = result.page(number, search_page.PAGE_SIZE)  # the same (offset, size) as the count's: no re-run
-        page, count = Page(results, number, paginator), result.count
-    else:  # "open now / on a day": read from the lieux' hours, among the first OUVERT_MAX results
-        rows = [row for n in (1, 2) for row in result.page(n, OUVERT_MAX // 2)]
-        kept = selectors.open_dispositifs({r.dispositif.id for r in rows}, **ouvert)
-        rows = [r for r in rows if r.dispositif.id in kept]
-        page = Paginator(rows, search_page.PAGE_SIZE).get_page(_page_number(params.get("page")))
-        results, count = list(page.object_list), len(rows)
+    paginator = Paginator(result, search_page.PAGE_SIZE)  # its count comes with page 1's statement
+    try:
+        number = paginator.validate_number(_page_number(params.get("page")))
+    except EmptyPage:
+        number = paginator.num_pages
+    results = result.page(number, search_page.PAGE_SIZE)  # the same (offset, size) as the count's: no re-run
+    page, count = Page(results, number, paginator), result.count
     _add_contacts_and_hours(results)
     translated = traductions.shown([r.dispositif for r in results], translation.get_language(), ("title", "summary"))
     for r in results:  # the card's title and summary in the page language when a translation exists
@@ -164,36 +156,6 @@ def recherche(request):
     if not place.point.equals(place.commune.centre):  # a position: keep it for the next filter change
         context.update(point_lat=f"{place.point.y:.5f}", point_lon=f"{place.point.x:.5f}")
     return render(request, "annuaire/recherche.html", context)
-
-
-OUVERT_MAX = 200
-OUVERT_DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-
-
-def _ouvert_moment(value: str) -> dict | None:
-    """`ouvert=maintenant` -> {"when": now}; `ouvert=lundi` (or a date 2026-12-01) -> {"day": that date}."""
-    import datetime as dt
-
-    value = (value or "").strip().lower()
-    now = timezone.localtime().replace(tzinfo=None)
-    if not value:
-        return None
-    if value in {"maintenant", "now", "1", "true"}:
-        return {"when": now}
-    if value in OUVERT_DAYS:
-        ahead = (OUVERT_DAYS.index(value) - now.weekday()) % 7
-        return {"day": now.date() + dt.timedelta(days=ahead)}
-    try:
-        return {"day": dt.date.fromisoformat(value)}
-    except ValueError:
-        return None
-
-
-def _ouvert_choices() -> list[tuple[str, str]]:
-    from django.utils.dates import WEEKDAYS
-
-    return [("maintenant", _("Ouvert maintenant"))] + [(day, str(WEEKDAYS[i]).capitalize())
-                                                      for i, day in enumerate(OUVERT_DAYS)]
 
 
 def _add_contacts_and_hours(results) -> None:

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from dispositifs import apres
 from dispositifs.filters import CatalogueParams, RechercheParams, filters_from, parse_filters
 from dispositifs.localisation import AmbiguousPlace, PlaceUnknown
 from dispositifs.models import Dispositif
@@ -23,7 +24,6 @@ from dispositifs.recherche import (
     InvalidSearch,
     SearchTimeout,
     resolve_place_from_params,
-    run_search,
 )
 from territoires.models import Departement, Region
 
@@ -96,8 +96,8 @@ class RechercheView(SearchErrorsMixin, APIView):
         place = resolve_place_from_params(values)
         page, size = values["page"], values["page_size"]
         detail = reverse("dispositif-detail", args=[0])
-        answer = run_search(place, filters_from(values), offset=(page - 1) * size, limit=size,
-                            url=request.build_absolute_uri(detail[: -len("0/")]))
+        answer = apres.run_search(place, filters_from(values), offset=(page - 1) * size, limit=size,
+                                  url=request.build_absolute_uri(detail[: -len("0/")]))
         url = request.build_absolute_uri()
         head = json.dumps({
             "lieu": place.as_dict(),
