@@ -20,6 +20,19 @@ def shown(dispositifs, langue: str, champs=tuple(FIELDS)) -> dict[int, dict[str,
     return out
 
 
+def texts(dispositifs, langue: str, champs=tuple(FIELDS)) -> dict[int, dict[str, tuple[str, str]]]:
+    """{dispositif id: {champ: (text, status)}}: what `shown` serves (status `relu` or `machine`), else the
+    French as it is (status `original`). The API's `lang` reads content through this, the pages through
+    `shown`: one rule for both."""
+    found = shown(dispositifs, langue, champs)
+    out = {}
+    for d in dispositifs:
+        mine = found.get(d.pk, {})
+        out[d.pk] = {champ: (mine[champ]["texte"], mine[champ]["statut"]) if champ in mine else
+                     (getattr(d, champ, "") or "", "original") for champ in champs}
+    return out
+
+
 def langues_of(user) -> list[str]:
     if not getattr(user, "is_authenticated", False):
         return []

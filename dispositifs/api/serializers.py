@@ -80,6 +80,17 @@ class LieuSerializer(serializers.Serializer):
         return lieu_data(instance)
 
 
+TRADUCTION = {"help_text": "Hors français (`lang`) : la langue du contenu et, par champ traduisible, relue (traduction "
+                          "relue par une personne), brouillon (traduction automatique) ou originale (le français, "
+                          "faute de traduction). / Not in French: per field, reviewed, machine draft or original."}
+
+
+def _translation_fields():
+    return {"langue": serializers.CharField(required=False, help_text=TRADUCTION["help_text"]),
+            "traduction": serializers.DictField(child=serializers.ChoiceField(["relue", "brouillon", "originale"]),
+                                                required=False, **TRADUCTION)}
+
+
 class ResultSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     titre = serializers.CharField()
@@ -93,6 +104,9 @@ class ResultSerializer(serializers.Serializer):
     distance_m = serializers.IntegerField(allow_null=True, help_text="Distance au lieu le plus proche, en mètres.")
     lieu_proche = LieuSerializer(allow_null=True)
     url = serializers.URLField()
+
+    def get_fields(self):
+        return {**super().get_fields(), **_translation_fields()}
 
 
 class PlaceSerializer(serializers.Serializer):
@@ -115,6 +129,7 @@ class RechercheSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     facettes = FacettesSerializer()
+    langue = serializers.CharField(help_text="La langue des textes (`lang`, sinon Accept-Language, sinon fr).")
     results = ResultSerializer(many=True)
 
 
@@ -147,6 +162,9 @@ class DispositifSerializer(serializers.Serializer):
     modalite = serializers.CharField()
     gratuit = serializers.BooleanField(allow_null=True)
     url = serializers.URLField()
+
+    def get_fields(self):
+        return {**super().get_fields(), **_translation_fields()}
 
     def to_representation(self, d):
         request = self.context["request"]

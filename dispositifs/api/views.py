@@ -27,6 +27,7 @@ from dispositifs.recherche import (
 )
 from territoires.models import Departement, Region
 
+from . import langue
 from .serializers import (
     DispositifDetailSerializer,
     DispositifSerializer,
@@ -85,7 +86,7 @@ class RechercheView(SearchErrorsMixin, APIView):
             "(`portee`): proximity (a lieu within the radius, by distance), then coverage of the commune, "
             "département, région (nearest lieu, then title), then national (by title). A dispositif appears "
             "once. `facettes.themes` counts results per theme."),
-        parameters=[RechercheParams],   # dispositifs/filters.py: the parsing and this description
+        parameters=[RechercheParams, langue.LangueParams],   # dispositifs/filters.py: parsing and description
         responses={200: RechercheSerializer, **ERRORS},
         tags=["recherche"],
     )
@@ -93,6 +94,7 @@ class RechercheView(SearchErrorsMixin, APIView):
         """Parse (one serializer), place, one search statement that writes the results as JSON
         (handed on as it is: docs/ARCHITECTURE.md, "The search path"), links."""
         values = RechercheParams.parse(request.query_params)
+        lang = langue.requested(request)
         place = resolve_place_from_params(values)
         page, size = values["page"], values["page_size"]
         detail = reverse("dispositif-detail", args=[0])
@@ -105,8 +107,12 @@ class RechercheView(SearchErrorsMixin, APIView):
             "next": replace_query_param(url, "page", page + 1) if page * size < answer.count else None,
             "previous": replace_query_param(url, "page", page - 1) if page > 1 else None,
             "facettes": answer.facettes,
+            "langue": lang,
         }, ensure_ascii=False)
-        return HttpResponse(head[:-1] + ', "results": ' + answer.results + "}", content_type="application/json")
+        results = answer.results if lang == "fr" else json.dumps(
+            langue.localise(json.loads(answer.results), lang, langue.SEARCH_FIELDS), ensure_ascii=False)
+        response = HttpResponse(head[:-1] + ', "results": ' + results + "}", content_type="application/json")
+        return langue.headers(response, request, lang)
 
 
 class CataloguePagination(PageNumberPagination):
@@ -139,7 +145,7 @@ class GeoJSONMixin:
     description="Filtres de la recherche, plus département, région, structure ; ?format=geojson donne une "
                 "FeatureCollection des lieux de la page. / The search filters plus département, région, "
                 "structure; ?format=geojson gives a FeatureCollection of the page's lieux.",
-    parameters=[CatalogueParams, FORMAT],
+    parameters=[CatalogueParams, FORMAT, langue.LangueParams],
     responses={200: DispositifSerializer(many=True), **ERRORS},
     tags=["dispositifs"],
 ))
@@ -170,7 +176,10 @@ class DispositifListView(SearchErrorsMixin, GeoJSONMixin, ListAPIView):
 
     def list(self, request, *args, **kwargs):
         if not self.wants_geojson():
-            return super().list(request, *args, **kwargs)
+            lang = langue.requested(request)
+            response = super().list(request, *args, **kwargs)
+            langue.localise(response.data["results"], lang, langue.SEARCH_FIELDS)
+            return langue.headers(response, request, lang)
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(feature_collection(page, request))
 
@@ -180,11 +189,11 @@ class DispositifListView(SearchErrorsMixin, GeoJSONMixin, ListAPIView):
     summary="Un dispositif / one dispositif",
     description="Fiche complète ; ?format=geojson donne une FeatureCollection de ses lieux. / Full record; "
                 "?format=geojson gives a FeatureCollection of its lieux.",
-    parameters=[FORMAT],
+    parameters=[FORMAT, langue.LangueParams],
     responses={200: DispositifDetailSerializer, 404: ErrorSerializer},
     tags=["dispositifs"],
 ))
-class DispositifDetailView(GeoJSONMixin, RetrieveAPIView):
+class DispositifDetailView(SearchErrorsMixin, GeoJSONMixin, RetrieveAPIView):
     serializer_class = DispositifDetailSerializer
     queryset = (Dispositif.objects.published().select_related("structure")
                 .prefetch_related("themes", "regions", "departements", "communes", "lieux__commune"))
@@ -193,4 +202,6 @@ class DispositifDetailView(GeoJSONMixin, RetrieveAPIView):
         dispositif = self.get_object()
         if self.wants_geojson():
             return Response(feature_collection([dispositif], request))
-        return Response(self.get_serializer(dispositif).data)
+        lang = langue.requested(request)
+        data = langue.localise([self.get_serializer(dispositif).data], lang, langue.DETAIL_FIELDS)[0]
+        return langue.headers(Response(data), request, lang)
