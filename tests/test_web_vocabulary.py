@@ -1,5 +1,6 @@
 """Every vocabulary label is in the page's language (issue #14): themes, sub-themes, publics, French levels,
-modalities, statuses, map controls. A French label outside content marked lang="fr" fails the test."""
+modalities, statuses, map controls, on the public pages and /cartes/. A French label outside content marked
+lang="fr" fails the test."""
 
 from html.parser import HTMLParser
 
@@ -72,7 +73,7 @@ def pages(client):
     s.francais.protection_statuses = ["refugie", "protection-subsidiaire"]
     s.francais.save()
     return ["/", "/recherche/?commune=21166", f"/dispositifs/{s.francais.pk}/", f"/dispositifs/{s.emploi.pk}/",
-            "/territoires/departements/21/"]
+            "/territoires/departements/21/", "/cartes/"]
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
