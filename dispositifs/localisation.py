@@ -67,6 +67,40 @@ class Place:
         }
 
 
+class DeferredPlace:
+    """A commune given by its INSEE code, read by the search statement itself (`recherche_locale`): one
+    round trip instead of a commune query planned per request. `resolved` is the `Place` once a search
+    has run; `as_dict()` answers like a Place's then. A code naming no commune is a PlaceUnknown raised
+    by the search (`unknown()`)."""
+
+    def __init__(self, code: str, text: str):
+        self.code, self.text = code, text
+        self.resolved: Place | None = None
+
+    def resolve(self, data: dict) -> Place:
+        """The Place from the statement's JSON (full-precision point, commune, département, région)."""
+        commune, departement, region = data["commune"], data["departement"], data["region"]
+        self.resolved = Place(
+            point=Point(data["lon"], data["lat"], srid=4326),
+            commune=Commune(code=commune["code"], nom=commune["nom"], departement_id=departement["code"],
+                            region_id=region["code"]),
+            departement=Departement(code=departement["code"], nom=departement["nom"]),
+            region=Region(code=region["code"], nom=region["nom"]),
+            label=f"{commune['nom']} ({departement['code']})")
+        return self.resolved
+
+    def unknown(self) -> PlaceUnknown:
+        return _unknown_code(self.text)
+
+    def as_dict(self) -> dict:
+        return self.resolved.as_dict()
+
+
+def _unknown_code(text: str) -> PlaceUnknown:
+    return PlaceUnknown(f"Aucune commune n'a le code INSEE « {text} ». "
+                        "Cherchez-la par son nom avec /api/v1/territoires/communes/?q=", param="commune")
+
+
 def _place(commune: Commune, point: Point | None = None, label: str | None = None) -> Place:
     return Place(point=point or commune.centre, commune=commune, departement=commune.departement,
                  region=commune.region, label=label or f"{commune.nom} ({commune.departement_id})")
@@ -77,7 +111,8 @@ def _communes():
         "contour", "departement__contour", "region__contour")
 
 
-def resolve_place(*, lat=None, lon=None, commune=None, code_postal=None, adresse=None) -> Place:
+def resolve_place(*, lat=None, lon=None, commune=None, code_postal=None, adresse=None,
+                  deferred: bool = False) -> Place | DeferredPlace:
     """Return the point, commune, département and région of a place given in one of four ways.
 
     `lat`/`lon`: the commune containing the point (subdivided contours, PostGIS). `commune`: an
@@ -85,6 +120,7 @@ def resolve_place(*, lat=None, lon=None, commune=None, code_postal=None, adresse
     `adresse`: free text; offline, a postal code and/or a commune name found in it; through the
     Base Adresse Nationale first when settings.GEOCODER == "ban".
     Raises PlaceNotFound (a French sentence for the user); the API turns it into a 400.
+    `deferred`: an INSEE code is returned as a DeferredPlace, for the search statement to read.
     """
     given = [name for name, v in (("lat/lon", lat if lat is not None else lon), ("commune", commune),
                                   ("code_postal", code_postal), ("adresse", adresse)) if is_given(v)]
@@ -95,7 +131,7 @@ def resolve_place(*, lat=None, lon=None, commune=None, code_postal=None, adresse
     if given[0] == "lat/lon":
         return _from_point(_coordinate(lat, "lat", -90, 90), _coordinate(lon, "lon", -180, 180))
     if given[0] == "commune":
-        return _from_commune(str(commune).strip())
+        return _from_commune(str(commune).strip(), deferred=deferred)
     if given[0] == "code_postal":
         return _from_postal_code(str(code_postal).strip())
     return _from_address(str(adresse).strip())
@@ -126,16 +162,17 @@ def _from_point(lat: float, lon: float) -> Place:
     return _place(commune, point, label=commune.nom)
 
 
-def _from_commune(text: str) -> Place:
+def _from_commune(text: str, *, deferred: bool = False) -> Place | DeferredPlace:
     try:
         code = validation.normalise_insee(text)
     except ValidationError:
         code = None
+    if code and deferred:
+        return DeferredPlace(code, text)
     if code:
         found = _communes().filter(code=code).first()
         if found is None:
-            raise PlaceUnknown(f"Aucune commune n'a le code INSEE « {text} ». "
-                                "Cherchez-la par son nom avec /api/v1/territoires/communes/?q=", param="commune")
+            raise _unknown_code(text)
         return _place(found)
     return _place(commune_named(text))
 
@@ -248,6 +285,7 @@ def _from_ban(text: str) -> Place | None:
     return _place(commune, point, label=location.address) if commune else None
 
 
-def resolve_place_from_params(params) -> Place:
+def resolve_place_from_params(params, *, deferred: bool = False) -> Place | DeferredPlace:
     """`resolve_place` from query parameters (a QueryDict or a dict)."""
-    return resolve_place(**{k: params.get(k) for k in ("lat", "lon", "commune", "code_postal", "adresse")})
+    return resolve_place(**{k: params.get(k) for k in ("lat", "lon", "commune", "code_postal", "adresse")},
+                         deferred=deferred)

@@ -126,6 +126,9 @@ class Themes(serializers.ListField):
 
         known = known_themes()
         unknown = [t for t in slugs if t not in known]
+        if unknown:   # this process's copy may predate the theme: ask the shared cache / database again
+            known = known_themes(fresh=True)
+            unknown = [t for t in slugs if t not in known]
         if unknown:
             roots = ", ".join(sorted(s for s, p in known.items() if p is None))
             raise serializers.ValidationError(

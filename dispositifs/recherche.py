@@ -38,7 +38,15 @@ from .filters import (
     parse_filters,
     parse_page,
 )
-from .localisation import InvalidSearch, Place, PlaceNotFound, resolve_place, resolve_place_from_params
+from .localisation import (
+    DeferredPlace,
+    InvalidSearch,
+    Place,
+    PlaceNotFound,
+    PlaceUnknown,
+    resolve_place,
+    resolve_place_from_params,
+)
 from .models import Dispositif, Lieu, Structure, Theme
 from .querysets import PORTEES
 
@@ -56,20 +64,32 @@ class SearchTimeout(Exception):
     """The database did not answer within the statement timeout (the API answers 503)."""
 
 
-def known_themes() -> dict[str, str | None]:
-    """{slug: parent slug} of the vocabulary (85 rows, read by every search with a theme), in
-    Django's cache shared by the workers; dropped when a theme is saved (signals below) and
-    after THEMES_CACHE_SECONDS for writes that send no signal."""
+# The vocabulary as this process last read it: (read at, {slug: parent}). It only ever answers "known";
+# a slug it lacks is looked up again before a search is refused (a theme added elsewhere is never refused).
+_THEMES_MEMO: list = [0.0, {}]
+THEMES_MEMO_SECONDS = 60
+
+
+def known_themes(*, fresh: bool = False) -> dict[str, str | None]:
+    """{slug: parent slug} of the vocabulary (85 rows, read by every search with a theme): this process's
+    copy (THEMES_MEMO_SECONDS), else Django's cache shared by the workers, dropped when a theme is saved
+    (signals below) and after THEMES_CACHE_SECONDS for writes that send no signal. `fresh`: skip the
+    process's copy (`parametres.Themes` asks before refusing a slug it does not hold)."""
+    now = time.monotonic()
+    if not fresh and _THEMES_MEMO[1] and now - _THEMES_MEMO[0] < THEMES_MEMO_SECONDS:
+        return _THEMES_MEMO[1]
     themes = cache.get(THEMES_CACHE_KEY)
     if not themes:
         themes = dict(Theme.objects.values_list("slug", "parent_id"))
         cache.set(THEMES_CACHE_KEY, themes, THEMES_CACHE_SECONDS)
+    _THEMES_MEMO[:] = [now, themes]
     return themes
 
 
 def clear_caches(**_kwargs):
     """Forget the cached theme vocabulary. National slices need no clearing: they are keyed by the
     database's generation, which every write to the side tables moves on."""
+    _THEMES_MEMO[:] = [0.0, {}]
     cache.delete(THEMES_CACHE_KEY)
 
 
@@ -159,28 +179,33 @@ def search(place: Place, filters: Filters | None = None) -> SearchResult:
     return SearchResult(place, filters or Filters())
 
 
-def run_search(place: Place, filters: Filters, *, offset: int = 0, limit: int = PAGE_SIZE_DEFAULT,
+def run_search(place: Place | DeferredPlace, filters: Filters, *, offset: int = 0, limit: int = PAGE_SIZE_DEFAULT,
                url: str = "/dispositifs/") -> Answer:
     """The page [offset, offset + limit) of the ordered answer: local rows first, then national
-    ones. `url` prefixes each result's id in its `url` (the API gives an absolute one)."""
+    ones. `url` prefixes each result's id in its `url` (the API gives an absolute one). A DeferredPlace
+    is read by the local statement (PlaceUnknown when its code names no commune) and resolved."""
     sql, params = recherche_sql.build_local(place, filters, offset=offset, limit=limit, url=url)
-    count, facettes, results, local_nationals, generation = _bounded(sql, params)
+    row = _bounded(sql, params)
+    if row is None:   # no such commune
+        raise place.unknown() if isinstance(place, DeferredPlace) else PlaceUnknown("Commune introuvable.")
+    place_json, count, facettes, results, local_nationals, generation = row
+    if isinstance(place, DeferredPlace):
+        place = place.resolve(json.loads(place_json))
     facettes = json.loads(facettes)
     if not filters.national:
         return Answer(results, count, {"themes": _by_count(facettes)})
-    national_ids, national_facettes = national_slice(filters, generation)
-    already = set(local_nationals)   # national ones matched closer: they keep their finer reason
+    national_count, national_facettes = national_slice(filters, generation)
+    already = list(local_nationals)   # national ones matched closer: they keep their finer reason
     for slug, n in national_facettes.items():
         facettes[slug] = facettes.get(slug, 0) + n
-    if offset + limit > count:
+    if offset + limit > count and national_count > len(already):
         start, wanted = max(0, offset - count), offset + limit - max(offset, count)
-        rest = (i for i in national_ids if i not in already)
-        ids = [i for _, i in zip(range(start + wanted), rest, strict=False)][start:]
-        if ids:
-            sql, params = recherche_sql.build_cards(place, ids, level=PORTEES.index("national"), url=url)
-            (more,) = _bounded(sql, params)
+        sql, params = recherche_sql.build_national_cards(place.point, filters, exclude=already, start=start,
+                                                         wanted=wanted, level=PORTEES.index("national"), url=url)
+        (more,) = _bounded(sql, params)
+        if more != "[]":
             results = more if results == "[]" else results[:-1] + ", " + more[1:]
-    return Answer(results, count + len(national_ids) - len(already), {"themes": _by_count(facettes)})
+    return Answer(results, count + national_count - len(already), {"themes": _by_count(facettes)})
 
 
 def _by_count(facettes: dict) -> dict:
@@ -216,22 +241,36 @@ def _bounded(sql: str, params: dict):
         raise
 
 
-def national_slice(filters: Filters, generation: int | None) -> tuple[list[int], dict]:
-    """(ids of the national dispositifs passing the filters, by title; their facettes), kept in
-    Django's cache under the database generation the local statement read: a write makes a new
-    generation, so every worker reads the new slice on its next search."""
+# National slices read in this process, in front of the shared cache: the key holds the generation the
+# local statement read in the same request, so an entry never describes other data than the key says
+# (docs/ARCHITECTURE.md, "No per-process state that goes stale"); bounded in size and age like the cache.
+_NATIONAL_MEMO: dict[str, tuple[float, tuple[int, dict]]] = {}
+NATIONAL_MEMO_SIZE = 512
+
+
+def national_slice(filters: Filters, generation: int | None) -> tuple[int, dict]:
+    """(how many national dispositifs pass the filters, their facettes), kept under the database
+    generation the local statement read: a write makes a new generation, so every worker reads the
+    new slice on its next search. In this process first, then Django's cache, then the database."""
     signature = repr((generation, time.strftime("%Y-%m-%d"), connection.settings_dict["NAME"],
                       [getattr(filters, f.name) for f in FILTRES]))
-    key = "recherche:national:" + hashlib.sha1(signature.encode()).hexdigest()
+    key = "recherche:national-count:" + hashlib.sha1(signature.encode()).hexdigest()
+    now = time.monotonic()
+    memo = _NATIONAL_MEMO.get(key)
+    if memo is not None and memo[0] > now:
+        return memo[1]
     hit = cache.get(key)
-    if hit is not None:
-        return hit
-    sql, params = recherche_sql.build_national(filters)
-    ids, facettes, seen = _bounded(sql, params)
-    value = (list(ids or []), json.loads(facettes))
-    if seen == generation:   # a write landed in between: its slice belongs to its own generation
-        cache.set(key, value, NATIONAL_CACHE_SECONDS)
-    return value
+    if hit is None:
+        sql, params = recherche_sql.build_national(filters)
+        count, facettes, seen = _bounded(sql, params)
+        hit = (count, json.loads(facettes))
+        if seen != generation:   # a write landed in between: its slice belongs to its own generation
+            return hit
+        cache.set(key, hit, NATIONAL_CACHE_SECONDS)
+    if len(_NATIONAL_MEMO) >= NATIONAL_MEMO_SIZE:
+        _NATIONAL_MEMO.clear()
+    _NATIONAL_MEMO[key] = (now + NATIONAL_CACHE_SECONDS, hit)
+    return hit
 
 
 def _result(item: dict) -> Result:

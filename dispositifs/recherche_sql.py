@@ -15,7 +15,10 @@ database generation. Every value is a bound parameter; the only formatted parts 
 names, the declared SQL fragments and fixed constants.
 """
 
+from territoires.models import Commune, Departement, Region
+
 from .filters import FILTRES
+from .localisation import DeferredPlace
 from .models import Dispositif, Lieu, Structure, Theme
 from .querysets import PORTEES
 from .side_tables import RechercheCouverture, RechercheGeneration, RechercheLieu
@@ -29,7 +32,9 @@ T_LIEU = Lieu._meta.db_table
 T_STRUCTURE = Structure._meta.db_table
 T_THEME = Theme._meta.db_table
 T_THEMES = Dispositif.themes.through._meta.db_table
-T_COMMUNE = Lieu._meta.get_field("commune").related_model._meta.db_table
+T_COMMUNE = Commune._meta.db_table
+T_DEPARTEMENT = Departement._meta.db_table
+T_REGION = Region._meta.db_table
 T_SIDE_LIEU = RechercheLieu._meta.db_table
 T_SIDE_COUVERTURE = RechercheCouverture._meta.db_table
 T_GENERATION = RechercheGeneration._meta.db_table
@@ -154,9 +159,22 @@ SELECT
     (SELECT max(id) FROM {T_GENERATION})
 """
 
-LOCAL_ARGS = [("lon", "float8"), ("lat", "float8"), ("radius_m", "float8"), ("knn", "integer"),
-              ("codes", "varchar[]"), ("offset", "integer"), ("limit", "integer"), ("with_national", "boolean"),
+LOCAL_ARGS = [("commune", "varchar"), ("lon", "float8"), ("lat", "float8"), ("radius_m", "float8"),
+              ("knn", "integer"), ("offset", "integer"), ("limit", "integer"), ("with_national", "boolean"),
               ("url", "text")]
+
+# The place, read by the function itself from the commune's INSEE code: its point (the given one, else the
+# commune's centre), the coverage codes it falls under and what `localisation.Place` holds, as JSON (full
+# precision: the national cards measure from the same point). No row: no such commune.
+PLACE = f"""
+    SELECT x.point, ARRAY['c' || c.code, 'd' || c.departement_id, 'r' || c.region_id]::varchar[],
+           json_build_object('lon', ST_X(x.point), 'lat', ST_Y(x.point),
+                             'commune', json_build_object('code', c.code, 'nom', c.nom),
+                             'departement', json_build_object('code', d.code, 'nom', d.nom),
+                             'region', json_build_object('code', r.code, 'nom', r.nom))::text
+    FROM {T_COMMUNE} c JOIN {T_DEPARTEMENT} d ON d.code = c.departement_id JOIN {T_REGION} r ON r.code = c.region_id
+    CROSS JOIN LATERAL (SELECT coalesce(ST_SetSRID(ST_MakePoint(p_lon, p_lat), 4326), c.centre) AS point) x
+    WHERE c.code = p_commune"""
 
 
 def local_function() -> str:
@@ -173,18 +191,28 @@ def local_function() -> str:
         return " AND ".join(parts)
 
     body = LOCAL.replace("{where_near}", conds("l")).replace("{where_cover}", conds("c"))
-    body = body.replace(ORIGIN, "v_origin")
+    body = body.replace(ORIGIN, "v_origin").replace("%(codes)s", "v_codes")
     for name, _ in args:
         body = body.replace(f"%({name})s", f"p_{name}")
+    body = body.replace("\nSELECT\n", "\nSELECT v_place,\n", 1)
     signature = ", ".join(f"p_{name} {kind}" for name, kind in args)
     return f"""
 CREATE OR REPLACE FUNCTION {LOCAL_FUNCTION}({signature})
-RETURNS TABLE (o_count bigint, o_facettes text, o_results text, o_nationals bigint[], o_generation bigint)
+RETURNS TABLE (o_place text, o_count bigint, o_facettes text, o_results text, o_nationals bigint[],
+               o_generation bigint)
 LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $fn$
 #variable_conflict use_column
 DECLARE
-    v_origin geography := ST_SetSRID(ST_MakePoint(p_lon, p_lat), 4326)::geography;
+    v_point geometry;
+    v_codes varchar[];
+    v_place text;
+    v_origin geography;
 BEGIN
+    {PLACE.strip()} INTO v_point, v_codes, v_place;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    v_origin := v_point::geography;
     RETURN QUERY {body};
 END $fn$;
 """
@@ -201,15 +229,24 @@ END $drop$;
 """
 
 
+def _where_from(place) -> tuple[str, object]:
+    """(INSEE code, point or None) of a place: a DeferredPlace is only its code, the function reads the rest."""
+    if isinstance(place, DeferredPlace):
+        return place.code, None
+    return place.commune.code, place.point
+
+
 def build_local(place, filters, *, offset: int, limit: int, url: str) -> tuple[str, dict]:
     """The local part of a search: proximity and coverage of the commune, département, région.
 
-    Returns one row: (count, facettes JSON text, page results JSON text, ids of the national
-    dispositifs among them, generation). Facettes leave out national dispositifs when the
-    national slice is added (it counts them)."""
+    `place` is a `Place`, or a `DeferredPlace` (an INSEE code) that the function reads itself. Returns
+    one row, none when the commune does not exist: (place JSON, count, facettes JSON text, page results
+    JSON text, ids of the national dispositifs among them, generation). Facettes leave out national
+    dispositifs when the national slice is added (it counts them)."""
+    code, point = _where_from(place)
     params = {
-        "lon": place.point.x, "lat": place.point.y, "radius_m": filters.rayon_km * 1000.0, "knn": KNN_LIMIT,
-        "codes": ["c" + place.commune.code, "d" + place.departement.code, "r" + place.region.code],
+        "commune": code, "lon": point.x if point else None, "lat": point.y if point else None,
+        "radius_m": filters.rayon_km * 1000.0, "knn": KNN_LIMIT,
         "offset": offset, "limit": limit, "with_national": bool(filters.national), "url": url,
     }
     for filtre in FILTRES:
@@ -222,39 +259,47 @@ def build_local(place, filters, *, offset: int, limit: int, url: str) -> tuple[s
 
 def build_local_inline(place, filters, *, offset: int, limit: int, url: str) -> tuple[str, dict]:
     """The body of `recherche_locale` as one plain statement with these values bound, for EXPLAIN
-    (the function call itself shows only "Function Scan")."""
+    (the function call itself shows only "Function Scan"). `place` is a resolved `Place`."""
     _, params = build_local(place, filters, offset=offset, limit=limit, url=url)
+    params["codes"] = ["c" + place.commune.code, "d" + place.departement.code, "r" + place.region.code]
     sql = LOCAL.replace("{where_near}", where(filters, "l", params))
     sql = sql.replace("{where_cover}", where(filters, "c", params))
     return sql.replace("%(codes)s", "%(codes)s::varchar[]"), params
 
 
 def build_national(filters) -> tuple[str, dict]:
-    """The national slice: every national dispositif passing the filters, by title, and its
-    facettes. The same for every place, hence cached by `recherche`. Returns (ids, facettes JSON
-    text, generation)."""
+    """The national slice: how many national dispositifs pass the filters, and their facettes. The
+    same for every place, hence cached by `recherche`. Returns (count, facettes JSON text, generation)."""
     params: dict = {}
     where_nat = where(filters, "c", params)
     sql = f"""
 WITH nat AS MATERIALIZED (
-    SELECT c.dispositif_id AS id, c.title, c.themes FROM {T_SIDE_COUVERTURE} c WHERE c.code = 'n' AND {where_nat}
+    SELECT c.dispositif_id AS id, c.themes FROM {T_SIDE_COUVERTURE} c WHERE c.code = 'n' AND {where_nat}
 )
 SELECT
-    (SELECT coalesce(array_agg(id ORDER BY title, id), '{{}}') FROM nat),
+    (SELECT count(*) FROM nat),
     ({FACETTES.format(rows="nat", where="")}),
     (SELECT max(id) FROM {T_GENERATION})
 """
     return sql, params
 
 
-def build_cards(place, ids: list[int], *, level: int, url: str) -> tuple[str, dict]:
-    """The results JSON of given dispositifs (the national part of a page), in that order, each
-    with its nearest lieu."""
-    params = {"lon": place.point.x, "lat": place.point.y, "ids": list(ids), "level": level, "url": url}
+def build_national_cards(point, filters, *, exclude: list[int], start: int, wanted: int, level: int,
+                         url: str) -> tuple[str, dict]:
+    """The results JSON of the national part of a page: the national dispositifs passing the filters,
+    by title (the `n` range of the coverage index, already in that order), leaving out `exclude` (matched
+    closer by the local statement), from `start`, `wanted` of them, each with its nearest lieu."""
+    params = {"lon": point.x, "lat": point.y, "exclude": list(exclude), "start": start, "wanted": wanted,
+              "level": level, "url": url}
+    where_nat = where(filters, "c", params)
     sql = f"""
 WITH page AS MATERIALIZED (
-    SELECT x.id, %(level)s AS level, nl.dist, nl.lieu_id, x.pos
-    FROM unnest(%(ids)s::bigint[]) WITH ORDINALITY x(id, pos)
+    SELECT x.id, %(level)s AS level, nl.dist, nl.lieu_id, x.pos FROM (
+        SELECT c.dispositif_id AS id, row_number() OVER (ORDER BY c.title, c.dispositif_id) AS pos
+        FROM {T_SIDE_COUVERTURE} c
+        WHERE c.code = 'n' AND {where_nat} AND c.dispositif_id <> ALL(%(exclude)s::bigint[])
+        ORDER BY c.title, c.dispositif_id OFFSET %(start)s LIMIT %(wanted)s
+    ) x
     LEFT JOIN LATERAL ({NEAREST.format(id="x.id", cond="")}) nl ON true
 ),
 {PAGE_THEMES}

@@ -87,7 +87,7 @@ def test_page_beyond_the_end_is_empty_not_an_error(client, m):
 
 def test_timeout_is_a_503(client, m, monkeypatch):
     monkeypatch.setattr(recherche, "STATEMENT_TIMEOUT_MS", 50)
-    slow = "SELECT 0::bigint, '{}'::text, '[]'::text, '{}'::bigint[], 0::bigint FROM pg_sleep(0.5)"
+    slow = "SELECT NULL::text, 0::bigint, '{}'::text, '[]'::text, '{}'::bigint[], 0::bigint FROM pg_sleep(0.5)"
     monkeypatch.setattr("dispositifs.recherche_sql.build_local", lambda *args, **kwargs: (slow, {}))
     r = client.get(URL, {"commune": "21166"})
     assert r.status_code == 503
@@ -97,16 +97,16 @@ def test_timeout_is_a_503(client, m, monkeypatch):
 def test_number_of_queries_is_pinned(client, m, django_assert_num_queries):
     params = {"commune": "21166", "theme": "lecture-ecriture-calcul", "page_size": 100}
     client.get(URL, params)   # warm: spatial_ref_sys, the vocabulary and this national slice in the cache
-    # the vocabulary from the cache; the commune; SAVEPOINT, SET LOCAL, statement, RELEASE for the local
-    # part, which also writes the page's results (outside a test's transaction: one round trip); the
-    # national slice from the cache; the national results of the page (4 again)
-    with django_assert_num_queries(11):
+    # SAVEPOINT, SET LOCAL, statement, RELEASE for the local part, which reads the commune and writes the
+    # page's results (outside a test's transaction: one round trip); the vocabulary and the national slice
+    # already read by this process; the national results of the page (4 again)
+    with django_assert_num_queries(8):
         r = client.get(URL, params)
     assert r.status_code == 200 and r.json()["count"] == 5
-    with django_assert_num_queries(11):   # another place, the same national slice
+    with django_assert_num_queries(8):   # another place, the same national slice
         r = client.get(URL, {**params, "commune": "21231"})
     assert r.status_code == 200 and r.json()["count"] == 4   # Dijon: the Chenôve-only one is gone
-    with django_assert_num_queries(7):    # the page holds no national result
+    with django_assert_num_queries(4):    # the page holds no national result
         r = client.get(URL, {**params, "commune": "21231", "page_size": 2})
     assert r.status_code == 200 and len(r.json()["results"]) == 2
 

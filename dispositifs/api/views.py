@@ -95,7 +95,7 @@ class RechercheView(SearchErrorsMixin, APIView):
         (handed on as it is: docs/ARCHITECTURE.md, "The search path"), links."""
         values = RechercheParams.parse(request.query_params)
         lang = langue.requested(request)
-        place = resolve_place_from_params(values)
+        place = resolve_place_from_params(values, deferred=True)   # an INSEE code: read by the statement
         page, size = values["page"], values["page_size"]
         detail = reverse("dispositif-detail", args=[0])
         answer = apres.run_search(place, filters_from(values), offset=(page - 1) * size, limit=size,
