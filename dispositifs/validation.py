@@ -13,6 +13,8 @@ from django.core.validators import EmailValidator, URLValidator
 
 from territoires.text import fold
 
+from . import horaires
+
 _NON_DIGITS = re.compile(r"\D+")
 _PHONE_CHARS = re.compile(r"^[\d\s.\-/()+]+$")
 
@@ -131,6 +133,28 @@ def normalise_siret(text) -> str:
     return value
 
 
+OPENING_HOURS_MAX = 300   # Lieu.opening_hours
+
+
+def normalise_opening_hours(text) -> str:
+    """Opening hours as stored: the OSM `opening_hours` value when the text reads as one (OSM syntax, or
+    French read without guessing: dispositifs/horaires.py), else the text as written, which the pages show
+    as a note. Never refused: hours nobody can convert are still worth reading."""
+    value = str(text or "").strip()
+    osm = horaires.normalise(value) if value else None
+    return osm if osm and len(osm) <= OPENING_HOURS_MAX else value
+
+
+@lru_cache(maxsize=4096)
+def opening_hours_from_days(days: tuple[tuple[str, str], ...]) -> str:
+    """Per-day cells (("lundi", "9:00 - 12:00 / 13:30 - 17:00"), ...) -> OSM, else the cells as written
+    ("Lundi 9:00 - 12:00 ; Samedi sur rendez-vous"): a cell that says more than hours is not dropped."""
+    osm = horaires.from_day_columns(dict(days))
+    if osm and len(osm) <= OPENING_HOURS_MAX:
+        return osm
+    return " ; ".join(f"{day.capitalize()} {text}" for day, text in days if text)
+
+
 def structure_key(name: str) -> str:
     """Structures are matched on their folded name, so "ASSO Français Pour Tous" is found again."""
     return fold(name)
@@ -189,6 +213,7 @@ def check_structure(s) -> None:
 
 def check_lieu(lieu) -> None:
     errors = {}
+    lieu.opening_hours = normalise_opening_hours(lieu.opening_hours)
     try:
         lieu.postal_code = normalise_postal_code(lieu.postal_code)
     except ValidationError as e:

@@ -125,9 +125,13 @@ def normalise_row(index: int, ctx: RowContext, sheet) -> tuple[Candidate | None,
     for name, default in ctx.defaults.items():
         if not values.get(name):
             values[name] = str(default)
+    # Opening hours are stored as OSM `opening_hours` when they read as such (a French text, per-day columns,
+    # data·inclusion's OSM value), else kept as written: a note on the page, never a rejected row.
     if ctx.day_fields and not values.get("opening_hours"):
-        days = [f"{name[6:].capitalize()} {values[name]}" for name in ctx.day_fields if values.get(name)]
-        values["opening_hours"] = " ; ".join(days)[:300]
+        days = tuple((name[6:], values[name]) for name in ctx.day_fields if values.get(name))
+        values["opening_hours"] = validation.opening_hours_from_days(days)[:300] if days else ""
+    if values.get("opening_hours"):
+        values["opening_hours"] = validation.normalise_opening_hours(values["opening_hours"])
     number = values.get("address_number")
     if number and values.get("address") and not values["address"].startswith(number):
         values["address"] = f"{number} {values['address']}"

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
+from dispositifs import horaires
 from dispositifs.models import Dispositif, Lieu
 from maps.exports import export, make_scope
 
@@ -21,6 +22,9 @@ pytestmark = pytest.mark.django_db
 SAMPLES = Path(settings.BASE_DIR).parent / "shared" / "data" / "real-samples"
 if not SAMPLES.is_dir():
     pytest.fail(f"{SAMPLES} missing: the real samples sit beside the clone (shared/data/real-samples)")
+
+
+DAYS_FS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi")
 
 
 def run_import(path, *, source, extra=()):
@@ -67,6 +71,13 @@ def test_france_services_2022():
     montet = [r for r in rows if r["insee_com"] == "03183"]
     if montet:
         assert chosen[montet[0]["id_fs"]] == "03183"
+    # the per-day columns h_lundi… arrive as OSM opening hours (issue #14); the few that say more are kept
+    hours = dict(Lieu.objects.filter(dispositif__source="fs").values_list("dispositif__external_id", "opening_hours"))
+    given = {row["id_fs"] for row in rows if any(row[f"h_{day}"].strip(" -") for day in DAYS_FS)} & set(hours)
+    osm = {k for k in given if horaires.is_valid(hours[k])}
+    assert len(given) > 2400 and len(osm) >= 0.98 * len(given), (len(osm), len(given))
+    assert all(hours[k] for k in given)
+    assert hours["1"] == "Mo-Th 09:00-12:00,13:30-17:00; Fr 09:00-12:00,13:30-16:00"   # Valserhône
 
 
 def test_region_sud_digital_inclusion_places():
@@ -75,6 +86,12 @@ def test_region_sud_digital_inclusion_places():
     counts, out = run_import(path, source="sud", extra=["--theme", "numerique"])
     assert counts["created"] + counts["unchanged"] >= 0.95 * total, out
     assert_lieux_in_their_commune("sud")
+    # free French text (horaires_ouverture_*) read as OSM when it reads without guessing, else kept as written
+    hours = [h for h in Lieu.objects.filter(dispositif__source="sud").values_list("opening_hours", flat=True) if h]
+    osm = [h for h in hours if horaires.is_valid(h)]
+    assert len(hours) > 150 and len(osm) >= 0.75 * len(hours), (len(osm), len(hours))
+    assert "Mo 14:00-17:00; Tu-Fr 09:00-12:00,14:00-17:00" in osm  # Lundi 14h-17h; mardi au vendredi 9h-12h/14h-17h
+    assert "Permanence uniquement sur rendez-vous" in hours
 
 
 @pytest.mark.parametrize("name", ["mednum-la-creuse.json", "mednum-aix-en-provence.json"])
