@@ -56,9 +56,8 @@ class ZoneError(ValueError):
     """Part of a zone text names no known territory."""
 
 
-def _name_keys(name: str, key: str = "") -> list[str]:
-    """The folded name and its "st"/"ste" spelling; `key` is the folded name when already known."""
-    key = key or fold(name)
+def _name_keys(name: str) -> list[str]:
+    key = fold(name)
     keys = [key]
     if key.startswith("saint "):
         keys.append("st " + key[6:])
@@ -95,14 +94,12 @@ class Gazetteer:
         self.by_name: dict[str, list[CommuneRef]] = {}
         self.by_postal: dict[str, list[CommuneRef]] = {}
         with connection.cursor() as c:
-            # nom_normalise is fold(nom), stored by load_territoires: folding 35,000 names again
-            # here was most of the gazetteer's load time.
             c.execute("SELECT code, nom, departement_id, region_id, population, ST_X(centre), ST_Y(centre), "
-                      "codes_postaux, nom_normalise FROM territoires_commune")
-            for code, nom, dep, reg, pop, lon, lat, cps, folded in c.fetchall():
+                      "codes_postaux FROM territoires_commune")
+            for code, nom, dep, reg, pop, lon, lat, cps in c.fetchall():
                 ref = CommuneRef(code, nom, dep, reg, pop, lon, lat, tuple(cps))
                 self.communes[code] = ref
-                for key in _name_keys(nom, folded):
+                for key in _name_keys(nom):
                     self.by_name.setdefault(key, []).append(ref)
                 for cp in cps:
                     self.by_postal.setdefault(cp, []).append(ref)

@@ -13,8 +13,9 @@ import time
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
 from django.db.models import JSONField
 from django.utils import timezone
@@ -98,25 +99,36 @@ def content_hash(cand) -> str:
     return hashlib.blake2b(repr(payload).encode(), digest_size=24).hexdigest()
 
 
-def _columns(model, skip=("id",)):
-    return [f for f in model._meta.concrete_fields if f.column not in skip]
+@cache
+def _columns(model, skip=("id",)) -> tuple:
+    return tuple(f for f in model._meta.concrete_fields if f.column not in skip)
 
 
-_DEFAULTS: dict = {}
+_PLAIN, _JSON, _ARRAY = 0, 1, 2
 
 
-def _row(fields, values: dict) -> list:
-    """One COPY row: the given values, else each field's default (computed once per field)."""
+@cache
+def _plan(model, skip=("id",)) -> tuple:
+    """(attname, default, kind) per column of `_columns(model, skip)`, worked out once."""
+    return tuple((f.attname, f.get_default(), _JSON if isinstance(f, JSONField) else
+                  _ARRAY if isinstance(f, ArrayField) else _PLAIN) for f in _columns(model, skip))
+
+
+def _array(values) -> str:
+    """A text array literal: COPY hands it to the column's own array input, much cheaper than
+    adapting a Python list per row (psycopg's list dumper is pure Python)."""
+    if not values:
+        return "{}"
+    return "{" + ",".join('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+
+
+def _row(plan: tuple, values: dict) -> list:
+    """One COPY row in the order of `plan` (`_plan`): the given values, else each field's default."""
     out = []
-    for f in fields:
-        if f.attname in values:
-            value = values[f.attname]
-        else:
-            if f not in _DEFAULTS:
-                _DEFAULTS[f] = f.get_default()
-            value = _DEFAULTS[f]
-        if value is not None and isinstance(f, JSONField):
-            value = Jsonb(value)
+    for name, default, kind in plan:
+        value = values.get(name, default)
+        if kind and value is not None:
+            value = _array(value) if kind == _ARRAY else Jsonb(value)
         out.append(value)
     return out
 
@@ -165,13 +177,13 @@ def resolve_structures(candidates) -> int:
 def _create_structures(structures: list[Structure]) -> None:
     """COPY the new structures, then read their ids back by (siret or name key, commune)."""
     now = timezone.now()
-    scols = _columns(Structure)
+    scols, plan = _columns(Structure), _plan(Structure)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT coalesce(max(id), 0) FROM {Structure._meta.db_table}")
         floor = cursor.fetchone()[0]
         _copy(cursor, Structure._meta.db_table, [f.column for f in scols],
-              (_row(scols, {"name": s.name, "name_key": s.name_key, "kind": s.kind, "siret": s.siret,
-                            "commune_id": s.commune_id, "created_at": now, "updated_at": now}) for s in structures))
+              (_row(plan, {"name": s.name, "name_key": s.name_key, "kind": s.kind, "siret": s.siret,
+                           "commune_id": s.commune_id, "created_at": now, "updated_at": now}) for s in structures))
         cursor.execute(f"SELECT id, siret, name_key, commune_id FROM {Structure._meta.db_table} WHERE id > %s",
                        [floor])
         ids = {}
@@ -194,9 +206,10 @@ def write_batch(cursor, batch, *, source: str, existing: dict, now) -> None:
     creates = [c for c in batch if c.import_key not in existing]
     updates = [c for c in batch if c.import_key in existing]
     if creates:
+        plan = _plan(Dispositif)
         with phase("copy dispositifs"):
             _copy(cursor, DISPOSITIF, [f.column for f in dcols],
-                  (_row(dcols, dispositif_values(c, source=source, now=now)) for c in creates))
+                  (_row(plan, dispositif_values(c, source=source, now=now)) for c in creates))
         cursor.execute(f"SELECT import_key, id FROM {DISPOSITIF} WHERE source = %s AND import_key = ANY(%s)",
                        [source, [c.import_key for c in creates]])
         ids = dict(cursor.fetchall())
@@ -207,9 +220,9 @@ def write_batch(cursor, batch, *, source: str, existing: dict, now) -> None:
             c.pk = existing[c.import_key][0]
         cursor.execute(f"DROP TABLE IF EXISTS stage_dispositif; "
                        f"CREATE TEMP TABLE stage_dispositif (LIKE {DISPOSITIF}) ON COMMIT DROP")
-        all_cols = [Dispositif._meta.pk, *dcols]
-        _copy(cursor, "stage_dispositif", [f.column for f in all_cols],
-              (_row(all_cols, {"id": c.pk, **dispositif_values(c, source=source, now=now)}) for c in updates))
+        plan = _plan(Dispositif, ())
+        _copy(cursor, "stage_dispositif", [f.column for f in _columns(Dispositif, ())],
+              (_row(plan, {"id": c.pk, **dispositif_values(c, source=source, now=now)}) for c in updates))
         assignments = ", ".join(f"{f.column} = s.{f.column}" for f in dcols if f.column != "created_at")
         cursor.execute(f"UPDATE {DISPOSITIF} d SET {assignments} FROM stage_dispositif s WHERE d.id = s.id")
         ids = [c.pk for c in updates]
@@ -221,11 +234,11 @@ def write_batch(cursor, batch, *, source: str, existing: dict, now) -> None:
 
 
 def _write_children(cursor, batch) -> None:
-    lcols = _columns(Lieu)
+    lcols, plan = _columns(Lieu), _plan(Lieu)
     lieux = []
     for c in batch:
         for lieu in c.lieux:
-            lieux.append(_row(lcols, {
+            lieux.append(_row(plan, {
                 "dispositif_id": c.pk, "name": lieu["name"], "address": lieu["address"],
                 "postal_code": lieu["postal_code"], "commune_id": lieu["commune"].code,
                 "point": f"SRID=4326;POINT({lieu['lon']} {lieu['lat']})", "precision": lieu["precision"],
