@@ -249,6 +249,8 @@ def save_dispositif(dispositif: Dispositif | None, draft: Draft, *, user, via: s
         try:
             probe.full_clean(exclude=["dispositif"])
             item["postal_code"] = probe.postal_code
+            if "opening_hours" in item:
+                item["opening_hours"] = probe.opening_hours   # OSM when it reads as such (validation.py)
         except ValidationError as e:
             errors[f"lieux.{n}"] = "; ".join(m for ms in e.message_dict.values() for m in ms)
     coverage = draft.coverage if draft.coverage is not None else _coverage_of(d)

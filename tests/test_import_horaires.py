@@ -84,3 +84,15 @@ def test_datainclusion_horaires_accueil(tmp_path):
     path.write_text(json.dumps(services), "utf-8")
     assert run(path) == "created=3 updated=0 unchanged=0 rejected=0"
     assert [hours(f"Service {i}") for i in range(3)] == ["Mo-Fr 09:00-12:00", "le matin", "Mo-Th 14:00-17:00"]
+
+
+def test_the_write_api_follows_the_same_rule(client):
+    from tests.comptes_cases import build_cases
+
+    c = build_cases()
+    lieu = {"nom": "Médiathèque", "code_postal": "21000", "commune": "21231", "horaires": "Lundi et jeudi, 9 h – 12 h"}
+    body = {"titre": "Atelier", "themes": ["numerique"], "couverture": {"departements": ["21"]}, "lieux": [lieu]}
+    r = client.post("/api/v1/dispositifs/", body, content_type="application/json",
+                    HTTP_AUTHORIZATION=f"Token {c.tokens[c.operateur.email]}")
+    assert r.status_code == 201, r.content
+    assert hours("Atelier") == "Mo,Th 09:00-12:00"
