@@ -167,11 +167,14 @@ def verifier(request, pk: int):
 
 
 def verifier_lien(request, token: str):
-    """The one-click link of a reminder email: signed, expiring, names the person and the fiche."""
+    """The link of a reminder email: signed, expiring, names the person and the fiche. Opening it only
+    asks; the button (a POST) confirms, so a mail scanner that follows links confirms nothing."""
     try:
         user, d = freshness.read_link(token)
     except freshness.BadLink as e:
         return render(request, "espace/message.html", {"title": _("Lien invalide"), "text": str(e)}, status=400)
+    if request.method != "POST":
+        return render(request, "espace/verifier_lien.html", {"dispositif": d})
     freshness.confirm(user, d, via="rappel")
     return render(request, "espace/message.html", {
         "title": _("Merci, la fiche est à jour"),

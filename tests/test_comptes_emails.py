@@ -13,9 +13,9 @@ from django.core.management import call_command
 from comptes.freshness import link as reminder_link
 from dispositifs.models import Dispositif
 from tests.comptes_cases import PASSWORD, build_cases, dispositif, fast_passwords  # noqa: F401
+from tests.live import free_port
 
 pytestmark = pytest.mark.django_db
-SMTP_PORT = 8026
 
 
 class Inbox:
@@ -33,10 +33,11 @@ class Inbox:
 @pytest.fixture
 def inbox(settings):
     handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=SMTP_PORT)
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", SMTP_PORT
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.SITE_URL = "http://testserver"
     try:
         yield handler
@@ -104,7 +105,11 @@ def test_reminder_through_smtp_and_the_one_click_link(client, inbox):
     assert "Cours à Dijon" in body and "Cours à Rennes" not in body
     confirm, edit = links(body)
     assert edit == f"/espace/dispositifs/{cases.inside.pk}/modifier/"
-    r = client.get(confirm)  # no login needed: the signed link names the person and the fiche
+    r = client.get(confirm)  # opening the link (a person, or a mail scanner) only asks
+    assert r.status_code == 200 and "Cours à Dijon" in r.content.decode()
+    cases.inside.refresh_from_db()
+    assert cases.inside.last_verified == old
+    r = client.post(confirm)  # no login needed: the signed link names the person and the fiche
     assert r.status_code == 200
     cases.inside.refresh_from_db()
     assert cases.inside.last_verified == date.today()
