@@ -3,6 +3,7 @@ results page and GET /api/v1/recherche/ both take `maintenant`, a French day or 
 value with a French 400, describe it in the OpenAPI schema, and count temporary closures."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -109,3 +110,14 @@ def test_web_page_uses_the_same_declaration(client, s):
     assert page.status_code == 200
     assert "Cours de français pour adultes" in html and "Atelier recherche d&#x27;emploi" in html
     assert "Permanence d&#x27;accès aux soins" not in html and "Apprendre le français en ligne" not in html
+
+
+def test_result_card_says_closed_when_a_closure_covers_today(client, s):
+    def statuses():
+        page = client.get("/recherche/", {"commune": "21166", "lang": "fr"}).content.decode()
+        return re.findall(r'web-card__open"><span [^>]*></span> ([^<]+)</p>', page)
+
+    assert "Ouvert maintenant" in statuses()   # the 24/7 lieu
+    today = timezone.localdate()
+    Fermeture.objects.create(dispositif=s.francais, debut=today, fin=today)
+    assert "Fermé temporairement" in statuses() and "Ouvert maintenant" not in statuses()

@@ -6,6 +6,7 @@ from django.db.models import Count, F, Func, Prefetch, Value
 from django.db.models.functions import Coalesce
 
 from dispositifs.models import Dispositif, Lieu
+from horaires.models import Fermeture
 from territoires.models import Departement
 
 MAX_MAP_POINTS = 2000
@@ -72,9 +73,10 @@ def outline_geojson(code: str) -> str | None:
 
 
 
-def page_extras(results) -> dict[int, dict]:
-    """What a results page shows beyond the search's columns, for the page's rows only, in two queries:
-    contacts (dispositif, else structure) and the nearest lieu's opening hours. {dispositif id: {...}}."""
+def page_extras(results, today=None) -> dict[int, dict]:
+    """What a results page shows beyond the search's columns, for the page's rows only, in three queries:
+    contacts (dispositif, else structure), the nearest lieu's opening hours and whether a temporary closure
+    covers it `today` (`closed`, as the `ouvert` filter counts it). {dispositif id: {...}}."""
     ids = [r.dispositif.id for r in results]
     extras = {pk: {"phone": phone or s_phone or "", "website": website or s_website or "", "hours": ""}
               for pk, phone, website, s_phone, s_website in Dispositif.objects.filter(pk__in=ids).values_list(
@@ -82,6 +84,11 @@ def page_extras(results) -> dict[int, dict]:
     lieu_ids = {r.lieu_proche.id: r.dispositif.id for r in results if r.lieu_proche is not None}
     for lieu_id, hours in Lieu.objects.filter(pk__in=lieu_ids).values_list("pk", "opening_hours"):
         extras.setdefault(lieu_ids[lieu_id], {})["hours"] = hours
+    if today is not None and lieu_ids:
+        closures = Fermeture.objects.filter(dispositif_id__in=list(lieu_ids.values())).covering(today)
+        for pk, lieu_id in closures.values_list("dispositif_id", "lieu_id"):
+            if lieu_id is None or lieu_ids.get(lieu_id) == pk:
+                extras.setdefault(pk, {})["closed"] = True
     return extras
 
 

@@ -160,13 +160,16 @@ def recherche(request):
 
 def _add_contacts_and_hours(results) -> None:
     """Each row gets `phone`, `website` and `open_status` ("Ouvert maintenant · ferme à 17:00") for the card
-    and the printed sheet (two queries for the page, selectors.page_extras)."""
-    extras = selectors.page_extras(results)
+    and the printed sheet (three queries for the page, selectors.page_extras); a lieu closed today by a
+    temporary closure says so, as the `ouvert` filter counts it."""
     now = timezone.localtime().replace(tzinfo=None)
+    extras = selectors.page_extras(results, now.date())
     for r in results:
         extra = extras.get(r.dispositif.id, {})
         r.phone, r.website = extra.get("phone", ""), extra.get("website", "")
         r.open_status = presenters.opening_status(extra.get("hours", ""), now)
+        if r.open_status and extra.get("closed"):
+            r.open_status = _("Fermé temporairement")
         r.hours_text = "" if r.open_status else extra.get("hours", "")
 
 
