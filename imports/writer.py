@@ -225,37 +225,85 @@ def write_batch(cursor, batch, *, source: str, existing: dict, now) -> None:
               (_row(plan, {"id": c.pk, **dispositif_values(c, source=source, now=now)}) for c in updates))
         assignments = ", ".join(f"{f.column} = s.{f.column}" for f in dcols if f.column != "created_at")
         cursor.execute(f"UPDATE {DISPOSITIF} d SET {assignments} FROM stage_dispositif s WHERE d.id = s.id")
-        ids = [c.pk for c in updates]
-        cursor.execute(f"DELETE FROM {LIEU} WHERE dispositif_id = ANY(%s)", [ids])
-        for field in ("themes", "regions", "departements", "communes"):
-            through = getattr(Dispositif, field).through._meta.db_table
-            cursor.execute(f"DELETE FROM {through} WHERE dispositif_id = ANY(%s)", [ids])
-    _write_children(cursor, batch)
+        with phase("children diff"):
+            _replace_children(cursor, updates)
+    if creates:
+        _write_children(cursor, creates)
+
+
+def _lieu_rows(batch) -> list:
+    plan = _plan(Lieu)
+    return [_row(plan, {
+        "dispositif_id": c.pk, "name": lieu["name"], "address": lieu["address"],
+        "postal_code": lieu["postal_code"], "commune_id": lieu["commune"].code,
+        "point": f"SRID=4326;POINT({lieu['lon']} {lieu['lat']})", "precision": lieu["precision"],
+        "accessibility": lieu["accessibility"], "opening_hours": lieu["opening_hours"]})
+        for c in batch for lieu in c.lieux]
+
+
+_M2M = (("themes", lambda c: c.themes), ("regions", lambda c: c.coverage.regions),
+        ("departements", lambda c: c.coverage.departements), ("communes", lambda c: c.coverage.communes))
+
+
+def _m2m(field: str) -> tuple[str, str, str]:
+    """(through table, its dispositif column, its target column) of a many-to-many field."""
+    m2m = getattr(Dispositif, field).field
+    return m2m.remote_field.through._meta.db_table, m2m.m2m_column_name(), m2m.m2m_reverse_name()
 
 
 def _write_children(cursor, batch) -> None:
-    lcols, plan = _columns(Lieu), _plan(Lieu)
-    lieux = []
-    for c in batch:
-        for lieu in c.lieux:
-            lieux.append(_row(plan, {
-                "dispositif_id": c.pk, "name": lieu["name"], "address": lieu["address"],
-                "postal_code": lieu["postal_code"], "commune_id": lieu["commune"].code,
-                "point": f"SRID=4326;POINT({lieu['lon']} {lieu['lat']})", "precision": lieu["precision"],
-                "accessibility": lieu["accessibility"], "opening_hours": lieu["opening_hours"]}))
+    """The lieux and M2M rows of new dispositifs, COPYed straight into their tables."""
+    lieux = _lieu_rows(batch)
     if lieux:
         with phase("copy lieux"):
-            _copy(cursor, LIEU, [f.column for f in lcols], lieux)
-    for field, values in (("themes", lambda c: c.themes), ("regions", lambda c: c.coverage.regions),
-                          ("departements", lambda c: c.coverage.departements),
-                          ("communes", lambda c: c.coverage.communes)):
-        m2m = getattr(Dispositif, field).field
-        through = m2m.remote_field.through._meta
-        target = m2m.m2m_reverse_name()
+            _copy(cursor, LIEU, [f.column for f in _columns(Lieu)], lieux)
+    for field, values in _M2M:
+        table, column, target = _m2m(field)
         rows = [(c.pk, v) for c in batch for v in values(c)]
         if rows:
             with phase(f"copy {field}"):
-                _copy(cursor, through.db_table, [m2m.m2m_column_name(), target], rows)
+                _copy(cursor, table, [column, target], rows)
+
+
+def _replace_children(cursor, batch) -> None:
+    """The lieux and M2M rows of updated dispositifs, staged and compared in SQL: only what differs
+    is deleted and inserted. An update that leaves them alone (a new phone number) then costs no
+    index or GiST work and no foreign-key check, and an unchanged lieu keeps its id (a temporary
+    closure points at it). The lieux of a dispositif are replaced together when any of them
+    differs (compared as a multiset of whole rows, the point as its exact EWKB)."""
+    ids = [c.pk for c in batch]
+    cols = [f.column for f in _columns(Lieu)]
+    grouped = ", ".join(c if c != "point" else "point::bytea AS point" for c in cols)  # exact, not the bbox
+    by = ", ".join(str(n) for n in range(1, len(cols) + 1))
+    cursor.execute(f"DROP TABLE IF EXISTS stage_lieu; CREATE TEMP TABLE stage_lieu ON COMMIT DROP AS "
+                   f"SELECT {', '.join(cols)} FROM {LIEU} WITH NO DATA")
+    _copy(cursor, "stage_lieu", cols, _lieu_rows(batch))
+    # Dispositifs whose multiset of lieux changed: a whole row counted on one side and not the other.
+    cursor.execute(f"""
+        CREATE TEMP TABLE stage_lieu_changed ON COMMIT DROP AS
+        SELECT DISTINCT coalesce(o.dispositif_id, n.dispositif_id) AS id
+        FROM (SELECT {grouped}, count(*) AS k FROM {LIEU} WHERE dispositif_id = ANY(%s) GROUP BY {by}) o
+        FULL JOIN (SELECT {grouped}, count(*) AS k FROM stage_lieu GROUP BY {by}) n
+            ON {' AND '.join(f"o.{c} = n.{c}" for c in cols)} AND o.k = n.k
+        WHERE o.dispositif_id IS NULL OR n.dispositif_id IS NULL""", [ids])
+    cursor.execute(f"DELETE FROM {LIEU} WHERE dispositif_id IN (SELECT id FROM stage_lieu_changed)")
+    cursor.execute(f"INSERT INTO {LIEU} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM stage_lieu "
+                   f"WHERE dispositif_id IN (SELECT id FROM stage_lieu_changed)")
+    cursor.execute("DROP TABLE stage_lieu, stage_lieu_changed")
+    # M2M rows are sets (one row per dispositif and target): delete the missing, insert the new.
+    cursor.execute("DROP TABLE IF EXISTS stage_m2m; "
+                   "CREATE TEMP TABLE stage_m2m (field text, dispositif_id bigint, target text) ON COMMIT DROP")
+    _copy(cursor, "stage_m2m", ["field", "dispositif_id", "target"],
+          ((field, c.pk, v) for field, values in _M2M for c in batch for v in values(c)))
+    for field, _ in _M2M:
+        table, column, target = _m2m(field)
+        cursor.execute(f"DELETE FROM {table} t WHERE t.{column} = ANY(%s) AND NOT EXISTS (SELECT 1 FROM stage_m2m s "
+                       f"WHERE s.field = %s AND s.dispositif_id = t.{column} AND s.target = t.{target})",
+                       [ids, field])
+        cursor.execute(f"INSERT INTO {table} ({column}, {target}) SELECT s.dispositif_id, s.target FROM stage_m2m s "
+                       f"WHERE s.field = %s AND NOT EXISTS (SELECT 1 FROM {table} t "
+                       f"WHERE t.{column} = s.dispositif_id AND t.{target} = s.target)", [field])
+    cursor.execute("DROP TABLE stage_m2m")
 
 
 def upsert(candidates, *, source: str, archive_missing: bool, present_keys: set, progress=None) -> WriteResult:
