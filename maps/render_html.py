@@ -68,11 +68,23 @@ def _page(m, data: dict) -> str:
     """The map page: folium's set-up, then the data block and the script that draws it (appended to
     the rendered text, so no template engine ever reads them)."""
     page = m.get_root().render()
-    data = {"map": m.get_name(), **data}
+    data = {"map": m.get_name(), "zoom": _zoom_titles(), **data}
     tail = f"{json_script(data, DATA_ID)}\n<script>\n{SCRIPT.read_text(encoding='utf-8')}</script>\n"
     head, sep, rest = page.rpartition("</html>")
     page = head + tail + sep + rest if sep else page + tail
     return page.replace("</head>", _CSS + "\n</head>", 1)
+
+
+def _zoom_titles() -> dict[str, list[str]]:
+    """The zoom buttons' titles in each interface language (the pages' own msgids): a stored map is one file
+    for everybody, so carte.js picks the reader's browser language, else French."""
+    from django.utils import translation
+
+    titles = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            titles[code] = [translation.gettext("Zoomer"), translation.gettext("Dézoomer")]
+    return titles
 
 
 def _theme_labels() -> dict[str, str]:

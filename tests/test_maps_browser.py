@@ -20,8 +20,8 @@ CLUSTER_STUB = ("L.MarkerClusterGroup = L.FeatureGroup.extend({});"
                 "L.markerClusterGroup = function (o) { return new L.MarkerClusterGroup(); };")
 
 
-def open_map(browser, path: Path):  # noqa: F811
-    page = browser.new_page()
+def open_map(browser, path: Path, locale: str = "fr-FR"):  # noqa: F811
+    page = browser.new_page(locale=locale)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
@@ -88,5 +88,18 @@ def test_departement_map_runs_with_lieux_and_coverage_panel(rendered, browser): 
     assert len(page.query_selector_all(".annuaire-dot")) == 2  # A and F in Rennes
     assert "2 actions couvrent tout le département" in page.inner_text(".annuaire-panel")
     assert sum(fills(page).values()) > 300  # the communes
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.parametrize("locale, zoom_in, zoom_out", [("fr-FR", "Zoomer", "Dézoomer"), ("ar", "تكبير", "تصغير"),
+                                                        ("de-DE", "Zoomer", "Dézoomer")])
+def test_zoom_buttons_in_the_readers_language(rendered, browser, locale, zoom_in, zoom_out):  # noqa: F811
+    """A stored map is one file for everybody: Leaflet's English "Zoom in" becomes the reader's language
+    (the pages' own translations), else French."""
+    page, errors = open_map(browser, rendered / "departement-35.html", locale=locale)
+    button = page.query_selector(".leaflet-control-zoom-in")
+    assert button.get_attribute("title") == zoom_in and button.get_attribute("aria-label") == zoom_in
+    assert page.query_selector(".leaflet-control-zoom-out").get_attribute("title") == zoom_out
     assert errors == []
     page.close()

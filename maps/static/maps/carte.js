@@ -41,6 +41,15 @@
     return box;
   }
 
+  // Leaflet's zoom buttons say "Zoom in" in English: in the reader's language when we have it, else French.
+  if (data.zoom) {
+    var words = data.zoom[(navigator.language || "fr").slice(0, 2).toLowerCase()] || data.zoom.fr;
+    [[".leaflet-control-zoom-in", words[0]], [".leaflet-control-zoom-out", words[1]]].forEach(function (b) {
+      var button = map.getContainer().querySelector(b[0]);
+      if (button) { button.title = b[1]; button.setAttribute("aria-label", b[1]); }
+    });
+  }
+
   var overlays = {};
   var polygons = L.geoJSON(data.polygons, {smoothFactor: 1.0});
   polygons.addTo(map);
