@@ -206,15 +206,15 @@ def write_batch(cursor, batch, *, source: str, existing: dict, now) -> None:
     creates = [c for c in batch if c.import_key not in existing]
     updates = [c for c in batch if c.import_key in existing]
     if creates:
-        plan = _plan(Dispositif)
+        # Ids taken from the table's sequence first, so the COPY carries them and nothing is read back.
+        cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{DISPOSITIF}', 'id')) FROM generate_series(1, %s)",
+                       [len(creates)])
+        for c, (pk,) in zip(creates, cursor.fetchall(), strict=True):
+            c.pk = pk
+        plan = _plan(Dispositif, ())
         with phase("copy dispositifs"):
-            _copy(cursor, DISPOSITIF, [f.column for f in dcols],
-                  (_row(plan, dispositif_values(c, source=source, now=now)) for c in creates))
-        cursor.execute(f"SELECT import_key, id FROM {DISPOSITIF} WHERE source = %s AND import_key = ANY(%s)",
-                       [source, [c.import_key for c in creates]])
-        ids = dict(cursor.fetchall())
-        for c in creates:
-            c.pk = ids[c.import_key]
+            _copy(cursor, DISPOSITIF, [f.column for f in _columns(Dispositif, ())],
+                  (_row(plan, {"id": c.pk, **dispositif_values(c, source=source, now=now)}) for c in creates))
     if updates:
         for c in updates:
             c.pk = existing[c.import_key][0]
