@@ -88,38 +88,48 @@ def _timed(cursor, sql: str, args: dict) -> float:
     return (time.perf_counter() - t) * 1000
 
 
-def measure_sql(searches: list[dict]) -> dict:
+def measure(searches: list[dict]) -> dict:
     """Per search, in ms: the bare local statement (`local`), the floor (the 20 nearest lieux by KNN
-    from the same point, no filter), and the service as it runs (`service`: local statement, national
-    slice from the cache or the database, national results when the page reaches them)."""
-    local, floor, service = [], [], []
+    from the same point, no filter), the service as it runs (`service`: local statement, national
+    slice, national results when the page reaches them) and the whole request through Django's test
+    client (`http`: URL routing, parsing, place, SQL, JSON). The four run back to back for each search,
+    in alternating order, so a neighbour's burst on the shared machine weighs on all of them alike and
+    the ratios between them hold."""
+    times = {"local": [], "floor": [], "service": [], "http": []}
+    client = Client()
     with connection.cursor() as cursor:
         cursor.execute("SET max_parallel_workers_per_gather = 0; SET enable_bitmapscan = off")
     floor_sql = ("SELECT id FROM dispositifs_lieu ORDER BY point <-> "
                  f"{recherche_sql.ORIGIN} LIMIT 20")
-    for params in searches:
-        place, filters = parse(params)
+
+    def local(place, filters, params):
         sql, args = recherche_sql.build_local(place, filters, offset=0, limit=20, url="/dispositifs/")
         with connection.cursor() as cursor:
-            local.append(_timed(cursor, sql, args))
-            floor.append(_timed(cursor, floor_sql, {"lon": place.point.x, "lat": place.point.y}))
+            return _timed(cursor, sql, args)
+
+    def floor(place, filters, params):
+        with connection.cursor() as cursor:
+            return _timed(cursor, floor_sql, {"lon": place.point.x, "lat": place.point.y})
+
+    def service(place, filters, params):
         t = time.perf_counter()
         recherche.run_search(place, filters, offset=0, limit=20)
-        service.append((time.perf_counter() - t) * 1000)
-    return {"local": percentiles(local), "floor": percentiles(floor), "service": percentiles(service)}
+        return (time.perf_counter() - t) * 1000
 
-
-def measure_http(searches: list[dict]) -> dict:
-    """The whole request through Django's test client (URL routing, parsing, place, SQL, JSON)."""
-    client = Client()
-    times = []
-    for params in searches:
+    def http(place, filters, params):
         t = time.perf_counter()
         response = client.get("/api/v1/recherche/", params)
-        times.append((time.perf_counter() - t) * 1000)
+        elapsed = (time.perf_counter() - t) * 1000
         if response.status_code != 200:
             raise RuntimeError(f"{params}: HTTP {response.status_code} {response.content[:200]!r}")
-    return percentiles(times)
+        return elapsed
+
+    steps = [("local", local), ("floor", floor), ("service", service), ("http", http)]
+    for n, params in enumerate(searches):
+        place, filters = parse(params)
+        for name, step in (steps if n % 2 == 0 else steps[::-1]):
+            times[name].append(step(place, filters, params))
+    return {name: percentiles(samples) for name, samples in times.items()}
 
 
 def agreement(searches: list[dict], n: int = 5) -> tuple[int, int]:

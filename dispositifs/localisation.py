@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
@@ -69,31 +70,36 @@ class Place:
 
 class DeferredPlace:
     """A commune given by its INSEE code, read by the search statement itself (`recherche_locale`): one
-    round trip instead of a commune query planned per request. `resolved` is the `Place` once a search
-    has run; `as_dict()` answers like a Place's then. A code naming no commune is a PlaceUnknown raised
-    by the search (`unknown()`)."""
+    round trip instead of a commune query planned per request. Once a search has run, `data` holds what
+    the statement read (point at full precision, commune, département, région), `as_dict()` answers like a
+    Place's and `resolved` is the Place. A code naming no commune is a PlaceUnknown raised by the search
+    (`unknown()`)."""
 
     def __init__(self, code: str, text: str):
         self.code, self.text = code, text
-        self.resolved: Place | None = None
+        self.data: dict | None = None
 
-    def resolve(self, data: dict) -> Place:
-        """The Place from the statement's JSON (full-precision point, commune, département, région)."""
+    @cached_property
+    def resolved(self) -> Place:
+        data = self.data
         commune, departement, region = data["commune"], data["departement"], data["region"]
-        self.resolved = Place(
-            point=Point(data["lon"], data["lat"], srid=4326),
-            commune=Commune(code=commune["code"], nom=commune["nom"], departement_id=departement["code"],
-                            region_id=region["code"]),
-            departement=Departement(code=departement["code"], nom=departement["nom"]),
-            region=Region(code=region["code"], nom=region["nom"]),
-            label=f"{commune['nom']} ({departement['code']})")
-        return self.resolved
+        return Place(point=Point(data["lon"], data["lat"], srid=4326),
+                     commune=Commune(code=commune["code"], nom=commune["nom"], departement_id=departement["code"],
+                                     region_id=region["code"]),
+                     departement=Departement(code=departement["code"], nom=departement["nom"]),
+                     region=Region(code=region["code"], nom=region["nom"]), label=self._label())
+
+    def _label(self) -> str:
+        return f"{self.data['commune']['nom']} ({self.data['departement']['code']})"   # as _place() writes it
 
     def unknown(self) -> PlaceUnknown:
         return _unknown_code(self.text)
 
     def as_dict(self) -> dict:
-        return self.resolved.as_dict()
+        """Place.as_dict() without building the Place (model instances and a GEOS point cost more than the rest)."""
+        data = self.data
+        return {"lat": round(data["lat"], 6), "lon": round(data["lon"], 6), "label": self._label(),
+                "commune": data["commune"], "departement": data["departement"], "region": data["region"]}
 
 
 def _unknown_code(text: str) -> PlaceUnknown:

@@ -190,7 +190,10 @@ def run_search(place: Place | DeferredPlace, filters: Filters, *, offset: int = 
         raise place.unknown() if isinstance(place, DeferredPlace) else PlaceUnknown("Commune introuvable.")
     place_json, count, facettes, results, local_nationals, generation = row
     if isinstance(place, DeferredPlace):
-        place = place.resolve(json.loads(place_json))
+        place.data = json.loads(place_json)
+        lon, lat = place.data["lon"], place.data["lat"]
+    else:
+        lon, lat = place.point.x, place.point.y
     facettes = json.loads(facettes)
     if not filters.national:
         return Answer(results, count, {"themes": _by_count(facettes)})
@@ -200,7 +203,7 @@ def run_search(place: Place | DeferredPlace, filters: Filters, *, offset: int = 
         facettes[slug] = facettes.get(slug, 0) + n
     if offset + limit > count and national_count > len(already):
         start, wanted = max(0, offset - count), offset + limit - max(offset, count)
-        sql, params = recherche_sql.build_national_cards(place.point, filters, exclude=already, start=start,
+        sql, params = recherche_sql.build_national_cards(lon, lat, filters, exclude=already, start=start,
                                                          wanted=wanted, level=PORTEES.index("national"), url=url)
         (more,) = _bounded(sql, params)
         if more != "[]":

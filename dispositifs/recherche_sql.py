@@ -62,13 +62,19 @@ FACETTES = """
         WHERE true {where} GROUP BY s.slug
     ) f"""
 
+# The themes of one result `p`, in Theme order: one probe of the through table's index per result (as a
+# grouped CTE joined to the page, the generic plan aggregated the whole page again for every result).
+PAGE_THEMES = f"""
+        SELECT json_agg(json_build_object('slug', t.slug, 'label', t.label) ORDER BY t.parent_id, t.position, t.slug)
+        FROM {T_THEMES} dt JOIN {T_THEME} t ON t.slug = dt.theme_id WHERE dt.dispositif_id = p.id"""
+
 # The results of a page as JSON, from `page(id, level, dist, lieu_id, pos)`: what
 # api.serializers.ResultSerializer describes, with the `url` prefix bound as %(url)s.
 CARDS = f"""
     SELECT coalesce(json_agg(json_build_object(
         'id', d.id, 'titre', d.title, 'resume', d.summary,
         'structure', CASE WHEN s.id IS NULL THEN NULL ELSE json_build_object('id', s.id, 'nom', s.name) END,
-        'themes', coalesce(pt.themes, '[]'),
+        'themes', coalesce(({PAGE_THEMES}), '[]'),
         'gratuit', d.free, 'modalite', d.modality,
         'portee', ({_PORTEES})[p.level + 1],
         'distance_m', round(p.dist)::int,
@@ -80,18 +86,10 @@ CARDS = f"""
     ) ORDER BY p.pos), '[]')::text
     FROM page p
     JOIN {T_DISPOSITIF} d ON d.id = p.id
-    LEFT JOIN page_themes pt ON pt.id = p.id
     LEFT JOIN {T_STRUCTURE} s ON s.id = d.structure_id
     LEFT JOIN {T_LIEU} l ON l.id = p.lieu_id
     LEFT JOIN {T_COMMUNE} c ON c.code = l.commune_id"""
 
-# The themes of the page's dispositifs, in Theme order: one join for the page, not one per result.
-PAGE_THEMES = f"""page_themes AS (
-    SELECT dt.dispositif_id AS id, json_agg(json_build_object('slug', t.slug, 'label', t.label)
-                                            ORDER BY t.parent_id, t.position, t.slug) AS themes
-    FROM page p JOIN {T_THEMES} dt ON dt.dispositif_id = p.id JOIN {T_THEME} t ON t.slug = dt.theme_id
-    GROUP BY dt.dispositif_id
-)"""
 
 # The nearest lieu of a dispositif matched by its coverage (true spheroid distance, like the ORM).
 NEAREST = f"""
@@ -149,8 +147,7 @@ page AS MATERIALIZED (
         FROM window_rows w
     ) x
     WHERE pos >= %(offset)s AND pos < %(offset)s + %(limit)s
-),
-{PAGE_THEMES}
+)
 SELECT
     (SELECT count(*) FROM ranked),
     ({FACETTES.format(rows="ranked", where="AND NOT (r.national AND %(with_national)s)")}),
@@ -284,12 +281,12 @@ SELECT
     return sql, params
 
 
-def build_national_cards(point, filters, *, exclude: list[int], start: int, wanted: int, level: int,
-                         url: str) -> tuple[str, dict]:
+def build_national_cards(lon: float, lat: float, filters, *, exclude: list[int], start: int, wanted: int,
+                         level: int, url: str) -> tuple[str, dict]:
     """The results JSON of the national part of a page: the national dispositifs passing the filters,
     by title (the `n` range of the coverage index, already in that order), leaving out `exclude` (matched
     closer by the local statement), from `start`, `wanted` of them, each with its nearest lieu."""
-    params = {"lon": point.x, "lat": point.y, "exclude": list(exclude), "start": start, "wanted": wanted,
+    params = {"lon": lon, "lat": lat, "exclude": list(exclude), "start": start, "wanted": wanted,
               "level": level, "url": url}
     where_nat = where(filters, "c", params)
     sql = f"""
@@ -301,8 +298,7 @@ WITH page AS MATERIALIZED (
         ORDER BY c.title, c.dispositif_id OFFSET %(start)s LIMIT %(wanted)s
     ) x
     LEFT JOIN LATERAL ({NEAREST.format(id="x.id", cond="")}) nl ON true
-),
-{PAGE_THEMES}
+)
 {CARDS}
 """
     return sql, params

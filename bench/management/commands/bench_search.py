@@ -60,8 +60,8 @@ class Command(BaseCommand):
                           f" {'OK' if ok == checked else 'NON'}")
         waited = search.wait_for_quiet()
         self.stdout.write(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (waited {waited:.0f} s)")
-        sql = search.measure_sql(searches)
-        http = search.measure_http(searches)
+        sql = search.measure(searches)   # local, floor, service and http back to back for each search
+        http = sql["http"]
         self.stdout.write(f"bench_search: {opts['dispositifs']} dispositifs, {opts['lieux']} lieux, "
                           f"{len(searches)} searches at random communes with random filters")
         self.stdout.write(f"sql local statement      {search.fmt(sql['local'])}")

@@ -1,0 +1,96 @@
+"""The search's hot path (issue #13): a place given as an INSEE code is read by the search statement
+itself, the national slice and the theme vocabulary are kept per process without answering stale, and the
+parameters are parsed by fields bound once, as the serializer would."""
+
+import pytest
+from django.core.cache import cache
+
+from dispositifs import recherche
+from dispositifs.filters import RechercheParams
+from dispositifs.localisation import DeferredPlace, resolve_place
+from dispositifs.models import Theme
+
+from .recherche_map import FRANCAIS, build_map, dispositif
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/recherche/"
+
+
+@pytest.fixture
+def m():
+    return build_map()
+
+
+def test_a_deferred_place_answers_like_the_resolved_one(m):
+    deferred = resolve_place(commune="21166", deferred=True)
+    assert isinstance(deferred, DeferredPlace)
+    resolved = resolve_place(commune="21166")
+    fast = recherche.run_search(deferred, recherche.Filters(), limit=100)
+    slow = recherche.run_search(resolved, recherche.Filters(), limit=100)
+    assert (fast.results, fast.count, fast.facettes) == (slow.results, slow.count, slow.facettes)
+    assert deferred.as_dict() == resolved.as_dict() == deferred.resolved.as_dict()
+    assert deferred.resolved.point.coords == resolved.point.coords   # the national cards measure from it
+
+
+def test_an_unknown_insee_code_is_a_404_from_the_statement(client, m, django_assert_num_queries):
+    with django_assert_num_queries(4):   # SAVEPOINT, SET LOCAL, the statement (no row), RELEASE
+        r = client.get(URL, {"commune": "21999"})
+    assert r.status_code == 404 and r.json()["parametre"] == "commune"
+    assert "Aucune commune n'a le code INSEE « 21999 »" in r.json()["detail"]
+
+
+def test_national_page_is_read_in_title_order_without_the_ones_matched_closer(client, m):
+    everything = client.get(URL, {"commune": "21166", "page_size": 100}).json()
+    titles = [x["titre"] for x in everything["results"]]
+    nationals = [x["titre"] for x in everything["results"] if x["portee"] == "national"]
+    assert nationals == sorted(nationals) and len(set(titles)) == len(titles) == everything["count"]
+    # one page at a time gives the same sequence, whatever the cut
+    paged = []
+    for page in range(1, 5):
+        body = client.get(URL, {"commune": "21166", "page_size": 3, "page": page}).json()
+        paged += [x["titre"] for x in body["results"]]
+    assert paged == titles
+
+
+def test_national_slice_kept_by_the_process_follows_a_write(client, m, django_assert_num_queries):
+    client.get(URL, {"commune": "21166"})
+    cache.clear()   # the process's copy alone answers now
+    assert client.get(URL, {"commune": "21166"}).json()["count"] == 10
+    dispositif("C national nouveau", national=True)   # a new generation: a new key everywhere
+    body = client.get(URL, {"commune": "21166", "page_size": 100}).json()
+    assert body["count"] == 11 and body["results"][-1]["titre"] == "C national nouveau"
+
+
+def test_a_theme_added_by_another_process_is_never_refused(client, m):
+    assert client.get(URL, {"commune": "21166", "theme": FRANCAIS}).status_code == 200   # the vocabulary kept
+    # another process saves a theme: its signal empties the shared cache, not this process's copy
+    Theme.objects.bulk_create([Theme(slug="nouveau-theme", label="Nouveau thème", position=999)])
+    cache.delete(recherche.THEMES_CACHE_KEY)
+    r = client.get(URL, {"commune": "21166", "theme": "nouveau-theme"})
+    assert r.status_code == 200 and r.json()["count"] == 0
+    assert client.get(URL, {"commune": "21166", "theme": "pas-un-theme"}).status_code == 400
+
+
+@pytest.mark.parametrize("params", [
+    {"commune": "21166"},
+    {"commune": "21166", "theme": [FRANCAIS, "se-former"], "age": "30", "rayon_km": "12,5", "national": "non"},
+    {"commune": "21166", "theme": "cuisine-du-monde"},
+    {"commune": "21166", "theme": "cuisine-du-monde", "age": "-1"},
+    {"commune": "21166", "age": "-1", "public": "martiens"},
+    {"commune": "21166", "page_size": "1000"},
+    {"lat": "47.3", "lon": "", "gratuit": "peut-être"},
+])
+def test_bound_fields_parse_as_the_serializer_does(params):
+    from django.http import QueryDict
+
+    query = QueryDict(mutable=True)
+    for key, value in params.items():
+        query.setlist(key, value if isinstance(value, list) else [value])
+    serializer = RechercheParams(data=query)
+    if serializer.is_valid():
+        assert RechercheParams.parse(query) == dict(serializer.validated_data)
+    else:
+        name, messages = next(iter(serializer.errors.items()))
+        with pytest.raises(recherche.InvalidSearch) as error:
+            RechercheParams.parse(query)
+        assert (error.value.param, error.value.detail) == (name, str(messages[0]))
