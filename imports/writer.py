@@ -14,6 +14,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from operator import itemgetter
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
@@ -104,14 +105,24 @@ def _columns(model, skip=("id",)) -> tuple:
     return tuple(f for f in model._meta.concrete_fields if f.column not in skip)
 
 
-_PLAIN, _JSON, _ARRAY = 0, 1, 2
+@dataclass(frozen=True)
+class _Plan:
+    """How a dict of values becomes one COPY row of `_columns(model, skip)`: defaults merged in,
+    then one C-level item getter; only array and JSON columns are converted in Python."""
+
+    defaults: dict
+    getter: itemgetter
+    arrays: tuple[int, ...]
+    jsons: tuple[int, ...]
 
 
 @cache
-def _plan(model, skip=("id",)) -> tuple:
-    """(attname, default, kind) per column of `_columns(model, skip)`, worked out once."""
-    return tuple((f.attname, f.get_default(), _JSON if isinstance(f, JSONField) else
-                  _ARRAY if isinstance(f, ArrayField) else _PLAIN) for f in _columns(model, skip))
+def _plan(model, skip=("id",)) -> _Plan:
+    fields = _columns(model, skip)
+    return _Plan(defaults={f.attname: f.get_default() for f in fields},
+                 getter=itemgetter(*(f.attname for f in fields)),
+                 arrays=tuple(i for i, f in enumerate(fields) if isinstance(f, ArrayField)),
+                 jsons=tuple(i for i, f in enumerate(fields) if isinstance(f, JSONField)))
 
 
 def _array(values) -> str:
@@ -122,15 +133,16 @@ def _array(values) -> str:
     return "{" + ",".join('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
 
 
-def _row(plan: tuple, values: dict) -> list:
-    """One COPY row in the order of `plan` (`_plan`): the given values, else each field's default."""
-    out = []
-    for name, default, kind in plan:
-        value = values.get(name, default)
-        if kind and value is not None:
-            value = _array(value) if kind == _ARRAY else Jsonb(value)
-        out.append(value)
-    return out
+def _row(plan: _Plan, values: dict) -> list:
+    """One COPY row: the given values, else each field's default."""
+    row = list(plan.getter({**plan.defaults, **values}))
+    for i in plan.arrays:
+        if row[i] is not None:
+            row[i] = _array(row[i])
+    for i in plan.jsons:
+        if row[i] is not None:
+            row[i] = Jsonb(row[i])
+    return row
 
 
 def _copy(cursor, table: str, columns: list[str], rows) -> None:
