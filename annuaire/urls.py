@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="health"),
     path("api/v1/", include("dispositifs.api.urls")),
+    path("api/v1/", include("comptes.api_urls")),
     path("api/v1/", include("territoires.api.urls")),
     path("api/v1/", include("maps.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -3,7 +3,8 @@
 
 The body is the JSON the read API returns (themes as slugs, `couverture` and `lieux` as read);
 keys it cannot set are ignored. Thin: permissions and moderation are `comptes.moderation.write`,
-checks are `dispositifs.validation` (through `dispositifs.services`)."""
+checks are `dispositifs.validation` (through `dispositifs.services`). It lives with the accounts, not
+in dispositifs, because who may write is theirs to say (dependencies flow one way)."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError
@@ -15,11 +16,11 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
-from comptes import moderation
+from dispositifs.api.serializers import DispositifDetailSerializer, ErrorSerializer
+from dispositifs.api.views import DispositifDetailView, DispositifListView
 from dispositifs.models import Dispositif
 
-from .serializers import DispositifDetailSerializer, ErrorSerializer
-from .views import DispositifDetailView, DispositifListView
+from . import moderation
 
 TAG = ["dispositifs"]
 WRITE_DOC = (
