@@ -1,9 +1,10 @@
 """The bulk upsert of one import run, inside the caller's transaction.
 
 New dispositifs are COPYed straight into their table (~70k rows/s, against ~2k/s for save() per
-row); changed ones go through a temporary table and one UPDATE .. FROM; unchanged ones (same
-content hash) are not touched. The lieux (a list per dispositif) and the M2M rows (themes,
-coverage) of written dispositifs are replaced in bulk through their through tables.
+row), with ids taken from the sequence first, and so are their lieux and M2M rows (themes,
+coverage). Changed ones go through a temporary table and one UPDATE .. FROM; their lieux and M2M
+rows are staged and compared with the table in SQL, and only what differs is rewritten.
+Unchanged ones (same content hash) are not touched.
 
 Column lists come from the models, so a column added later with a default is filled with it.
 """
