@@ -48,7 +48,6 @@ from .localisation import (
     resolve_place_from_params,
 )
 from .models import Dispositif, Lieu, Structure, Theme
-from .querysets import PORTEES
 
 __all__ = ["Filters", "InvalidSearch", "PAGE_SIZE_DEFAULT", "PAGE_SIZE_MAX", "Place", "PlaceNotFound",
            "RAYON_MAX_KM", "Result", "SearchResult", "SearchTimeout", "known_themes", "parse_filters",
@@ -182,8 +181,8 @@ def search(place: Place, filters: Filters | None = None) -> SearchResult:
 def run_search(place: Place | DeferredPlace, filters: Filters, *, offset: int = 0, limit: int = PAGE_SIZE_DEFAULT,
                url: str = "/dispositifs/") -> Answer:
     """The page [offset, offset + limit) of the ordered answer: local rows first, then national
-    ones. `url` prefixes each result's id in its `url` (the API gives an absolute one). A DeferredPlace
-    is read by the local statement (PlaceUnknown when its code names no commune) and resolved."""
+    ones, written by one statement. `url` prefixes each result's id in its `url` (the API gives an absolute
+    one). A DeferredPlace is read by the statement (PlaceUnknown when its code names no commune)."""
     sql, params = recherche_sql.build_local(place, filters, offset=offset, limit=limit, url=url)
     row = _bounded(sql, params)
     if row is None:   # no such commune
@@ -191,24 +190,15 @@ def run_search(place: Place | DeferredPlace, filters: Filters, *, offset: int = 
     place_json, count, facettes, results, local_nationals, generation = row
     if isinstance(place, DeferredPlace):
         place.data = json.loads(place_json)
-        lon, lat = place.data["lon"], place.data["lat"]
-    else:
-        lon, lat = place.point.x, place.point.y
     facettes = json.loads(facettes)
     if not filters.national:
         return Answer(results, count, {"themes": _by_count(facettes)})
     national_count, national_facettes = national_slice(filters, generation)
-    already = list(local_nationals)   # national ones matched closer: they keep their finer reason
     for slug, n in national_facettes.items():
         facettes[slug] = facettes.get(slug, 0) + n
-    if offset + limit > count and national_count > len(already):
-        start, wanted = max(0, offset - count), offset + limit - max(offset, count)
-        sql, params = recherche_sql.build_national_cards(lon, lat, filters, exclude=already, start=start,
-                                                         wanted=wanted, level=PORTEES.index("national"), url=url)
-        (more,) = _bounded(sql, params)
-        if more != "[]":
-            results = more if results == "[]" else results[:-1] + ", " + more[1:]
-    return Answer(results, count + national_count - len(already), {"themes": _by_count(facettes)})
+    # national ones matched closer keep their finer reason (`local_nationals`); the statement already wrote
+    # the national results of the page
+    return Answer(results, count + national_count - len(local_nationals), {"themes": _by_count(facettes)})
 
 
 def _by_count(facettes: dict) -> dict:

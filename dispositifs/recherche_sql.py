@@ -147,11 +147,27 @@ page AS MATERIALIZED (
         FROM window_rows w
     ) x
     WHERE pos >= %(offset)s AND pos < %(offset)s + %(limit)s
+),
+-- The national part of the page when it reaches past the local results: the `n` range of the coverage
+-- index (already in title order) less the ones matched closer, from where the page starts in it (no rows
+-- read when the page holds none, or without the national offers).
+nat_page AS MATERIALIZED (
+    SELECT x.id, {PORTEES.index("national")} AS level, nl.dist, nl.lieu_id, 1000000 + x.rank AS pos FROM (
+        SELECT c.dispositif_id AS id, row_number() OVER (ORDER BY c.title, c.dispositif_id) AS rank
+        FROM {T_SIDE_COUVERTURE} c
+        WHERE %(with_national)s AND c.code = 'n' AND {{where_nat}}
+          AND c.dispositif_id NOT IN (SELECT r.id FROM ranked r WHERE r.national)
+        ORDER BY c.title, c.dispositif_id
+        OFFSET greatest(0, %(offset)s - (SELECT count(*) FROM ranked))
+        LIMIT greatest(0, %(offset)s + %(limit)s - greatest(%(offset)s, (SELECT count(*) FROM ranked)))
+    ) x
+    LEFT JOIN LATERAL ({NEAREST.format(id="x.id", cond="")}) nl ON true
 )
 SELECT
     (SELECT count(*) FROM ranked),
     ({FACETTES.format(rows="ranked", where="AND NOT (r.national AND %(with_national)s)")}),
-    ({CARDS}),
+    ({CARDS.replace("FROM page p", "FROM (SELECT id, level, dist, lieu_id, pos FROM page UNION ALL "
+                                   "SELECT id, level, dist, lieu_id, pos FROM nat_page) p")}),
     (SELECT coalesce(array_agg(id), '{{}}') FROM ranked WHERE national),
     (SELECT max(id) FROM {T_GENERATION})
 """
@@ -188,6 +204,7 @@ def local_function() -> str:
         return " AND ".join(parts)
 
     body = LOCAL.replace("{where_near}", conds("l")).replace("{where_cover}", conds("c"))
+    body = body.replace("{where_nat}", conds("c"))
     body = body.replace(ORIGIN, "v_origin").replace("%(codes)s", "v_codes")
     for name, _ in args:
         body = body.replace(f"%({name})s", f"p_{name}")
@@ -261,6 +278,7 @@ def build_local_inline(place, filters, *, offset: int, limit: int, url: str) -> 
     params["codes"] = ["c" + place.commune.code, "d" + place.departement.code, "r" + place.region.code]
     sql = LOCAL.replace("{where_near}", where(filters, "l", params))
     sql = sql.replace("{where_cover}", where(filters, "c", params))
+    sql = sql.replace("{where_nat}", where(filters, "c", params))
     return sql.replace("%(codes)s", "%(codes)s::varchar[]"), params
 
 
@@ -277,28 +295,5 @@ SELECT
     (SELECT count(*) FROM nat),
     ({FACETTES.format(rows="nat", where="")}),
     (SELECT max(id) FROM {T_GENERATION})
-"""
-    return sql, params
-
-
-def build_national_cards(lon: float, lat: float, filters, *, exclude: list[int], start: int, wanted: int,
-                         level: int, url: str) -> tuple[str, dict]:
-    """The results JSON of the national part of a page: the national dispositifs passing the filters,
-    by title (the `n` range of the coverage index, already in that order), leaving out `exclude` (matched
-    closer by the local statement), from `start`, `wanted` of them, each with its nearest lieu."""
-    params = {"lon": lon, "lat": lat, "exclude": list(exclude), "start": start, "wanted": wanted,
-              "level": level, "url": url}
-    where_nat = where(filters, "c", params)
-    sql = f"""
-WITH page AS MATERIALIZED (
-    SELECT x.id, %(level)s AS level, nl.dist, nl.lieu_id, x.pos FROM (
-        SELECT c.dispositif_id AS id, row_number() OVER (ORDER BY c.title, c.dispositif_id) AS pos
-        FROM {T_SIDE_COUVERTURE} c
-        WHERE c.code = 'n' AND {where_nat} AND c.dispositif_id <> ALL(%(exclude)s::bigint[])
-        ORDER BY c.title, c.dispositif_id OFFSET %(start)s LIMIT %(wanted)s
-    ) x
-    LEFT JOIN LATERAL ({NEAREST.format(id="x.id", cond="")}) nl ON true
-)
-{CARDS}
 """
     return sql, params
