@@ -222,7 +222,7 @@ def _created_values(cand, *, source: str, now) -> dict:
 
 
 def write_batch(cursor, batch, *, source: str, existing: dict, now) -> None:
-    """Write one batch of new or changed candidates (children replaced), ids set on the candidates."""
+    """Write one batch of new or changed candidates and their children; ids set on the candidates."""
     dcols = _columns(Dispositif)
     creates = [c for c in batch if c.import_key not in existing]
     updates = [c for c in batch if c.import_key in existing]
