@@ -11,7 +11,10 @@ demo: setup demo-data serve          ## install everything, load the demo data, 
 # The demo's emails (invitations, password reset, reminders) are written to var/mail/.
 demo: export EMAIL_BACKEND ?= django.core.mail.backends.filebased.EmailBackend
 
-test: setup                          ## the whole suite against the project's PostGIS
+# One pytest worker per core (pytest-xdist), each on its own test database; a file stays on one worker.
+PYTEST_ARGS ?= -n auto --dist loadfile
+
+test: setup                          ## the whole suite against the project's PostGIS, one worker per core
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no test collected" >&2; exit 1; fi; exit $$rc
 
 install:

@@ -17,24 +17,35 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_themes()
 
 
+REFERENCE_TABLES_PREFIX = "territoires_"  # France's geography: never written by a test, kept by the flush
+
+
 def _reload_reference_data():
     from django.db import connection
 
     from dispositifs.themes import load_themes
-    from territoires.loader import load_territoires
 
-    load_territoires()
     load_themes()
     with connection.cursor() as cursor:  # procrastinate's tables are not Django-managed: flush skips them
         cursor.execute("TRUNCATE procrastinate_jobs, procrastinate_events, procrastinate_periodic_defers, "
                        "procrastinate_workers CASCADE")
 
 
+def _tables_to_flush(introspection):
+    """Django's flush empties every table; the territoires stay (no test writes them, and loading France
+    again takes seconds per transactional test)."""
+    every_table = introspection.django_table_names
+
+    def django_table_names(*args, **kwargs):
+        return [t for t in every_table(*args, **kwargs) if not t.startswith(REFERENCE_TABLES_PREFIX)]
+
+    return django_table_names
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """A transactional test (`django_db(transaction=True)`, `transactional_db`, `job_worker`) ends with
-    a flush that empties every table, territoires and themes included: load them again (~5 s), and
-    empty the job queue."""
+    a flush that empties every table but the territoires: load the themes again and empty the job queue."""
     from django.db import connection
     from pytest_django.plugin import blocking_manager_key
 
@@ -47,7 +58,11 @@ def pytest_runtest_teardown(item, nextitem):
         # triggers during the flush (this session only; the connection is closed right after it).
         with item.config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
             cursor.execute("SET session_replication_role = replica")
-    result = yield
+        connection.introspection.django_table_names = _tables_to_flush(connection.introspection)
+    try:
+        result = yield
+    finally:
+        connection.introspection.__dict__.pop("django_table_names", None)
     if nextitem is None or not connection.settings_dict["NAME"].startswith("test_"):
         return result  # the session is over: the test database is already gone
     if transactional:

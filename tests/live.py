@@ -45,12 +45,11 @@ def get(url: str, timeout: float = 30, headers: dict | None = None, method: str 
     return Answer(status, body, hdrs, time.monotonic() - started)
 
 
-def free_port(candidates) -> int:
-    for port in candidates:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError(f"no free port among {list(candidates)}")
+def free_port() -> int:
+    """A loopback port the kernel has just handed out, so parallel test workers never pick the same one."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 class Gunicorn:

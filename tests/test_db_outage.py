@@ -20,18 +20,19 @@ pytestmark = pytest.mark.skipif(PG_BIN is None, reason="PostgreSQL server binari
 API = "/api/v1/territoires/communes/?q=dijon"  # reads the database each time
 PAGE = "/dispositifs/1/"  # reads the database; 404 when it answers (empty database)
 BUDGET_S = 10
+HEALTH_BUDGET_S = 3  # HEALTH_TIMEOUT (under 1 s) plus room for a busy test machine; a hang was ~120 s
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    cluster = ThrowawayCluster(free_port(range(5452, 5460))).create()
+    cluster = ThrowawayCluster(free_port()).create()
     yield cluster
     cluster.destroy()
 
 
 @pytest.fixture(scope="module")
 def server(cluster):
-    server = Gunicorn(free_port(range(8111, 8116)), {"DATABASE_URL": cluster.url}, workers=1, threads=3)
+    server = Gunicorn(free_port(), {"DATABASE_URL": cluster.url}, workers=1, threads=3)
     yield server.wait_ready()
     server.stop()
 
@@ -73,7 +74,7 @@ def test_stopped_database_is_a_fast_503_then_service_comes_back(server, cluster)
     cluster.stop()
     try:
         health = get(server.url + "/healthz")
-        assert health.status == 503 and health.seconds < 1.5
+        assert health.status == 503 and health.seconds < HEALTH_BUDGET_S
         assert json.loads(health.text)["status"] == "erreur"
         api = get(server.url + API)
         assert_api_503(api)
@@ -98,7 +99,7 @@ def test_paused_database_answers_503_within_budget_then_recovers(server, cluster
     cluster.pause()
     try:
         health = get(server.url + "/healthz", timeout=BUDGET_S)
-        assert health.status == 503 and health.seconds < 1.5, health
+        assert health.status == 503 and health.seconds < HEALTH_BUDGET_S, health
         with ThreadPoolExecutor(4) as pool:
             answers = list(pool.map(lambda path: get(server.url + path, timeout=30), [API, PAGE, API, PAGE]))
         for answer in answers:
@@ -115,11 +116,11 @@ def test_paused_database_answers_503_within_budget_then_recovers(server, cluster
 
 def test_database_that_never_answers_at_connect():
     silent = SilentServer()
-    server = Gunicorn(free_port(range(8116, 8120)),
+    server = Gunicorn(free_port(),
                       {"DATABASE_URL": f"postgis://annuaire@127.0.0.1:{silent.port}/annuaire"}).wait_ready()
     try:
         health = get(server.url + "/healthz")
-        assert health.status == 503 and health.seconds < 1.5
+        assert health.status == 503 and health.seconds < HEALTH_BUDGET_S
         api = get(server.url + API)
         assert_api_503(api)
         assert api.seconds < BUDGET_S
@@ -127,7 +128,7 @@ def test_database_that_never_answers_at_connect():
         assert_page_503(page)
         assert page.seconds < BUDGET_S
         # Health checks do not pile threads up while a probe is stuck: each still answers at once.
-        assert all(get(server.url + "/healthz").seconds < 1.5 for _ in range(5))
+        assert all(get(server.url + "/healthz").seconds < HEALTH_BUDGET_S for _ in range(5))
     finally:
         server.stop()
         silent.close()

@@ -49,7 +49,7 @@ def server():
     db = connection.settings_dict
     url = f"postgis://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     _sample(url, remove=False)
-    server = Gunicorn(free_port(range(8116, 8120)), {"DATABASE_URL": url, "ANNUAIRE_HEAVY_RATE": ""},
+    server = Gunicorn(free_port(), {"DATABASE_URL": url, "ANNUAIRE_HEAVY_RATE": ""},
                       workers=2, threads=4)
     try:
         yield server.wait_ready("/healthz")

@@ -81,7 +81,7 @@ def test_refuses_to_start_with_the_published_key(tmp_path, where):
 
 @pytest.fixture(scope="module")
 def production_server():
-    server = Gunicorn(free_port(range(8112, 8116)), {**PRODUCTION, "DJANGO_SECRET_KEY": secrets.token_urlsafe(64)})
+    server = Gunicorn(free_port(), {**PRODUCTION, "DJANGO_SECRET_KEY": secrets.token_urlsafe(64)})
     yield server.wait_ready("/healthz")  # plain HTTP elsewhere is redirected to https
     server.stop()
 

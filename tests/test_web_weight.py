@@ -17,9 +17,9 @@ from django.db import connections
 
 from tests.browser.harness import browser, new_page, screenshot  # noqa: F401
 from tests.browser.sample import FRANCAIS, build_sample
+from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
-PORT = 8161
 BUDGET_BYTES = 150_000
 BUDGET_REQUESTS = 15
 ONE_YEAR = 365 * 24 * 3600
@@ -58,12 +58,13 @@ def gunicorn(django_db_setup, django_db_blocker):
         env = {**os.environ, "DJANGO_DEBUG": "0", "DATABASE_URL": _database_url()}
         s = build_sample()  # committed: the server is another process
         extra = [_more(i) for i in range(24)]
-    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "annuaire.wsgi", "--bind", f"127.0.0.1:{PORT}",
+    port = free_port()
+    server = subprocess.Popen([str(ROOT / ".venv/bin/gunicorn"), "annuaire.wsgi", "--bind", f"127.0.0.1:{port}",
                                "--workers", "1", "--timeout", "60"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        _wait_until_up(server)
-        yield f"http://127.0.0.1:{PORT}"
+        _wait_until_up(server, port)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
         server.wait(10)
@@ -89,13 +90,13 @@ def _more(i: int):
     return d
 
 
-def _wait_until_up(server, timeout=30.0):
+def _wait_until_up(server, port, timeout=30.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError("gunicorn stopped: " + server.stderr.read().decode()[-2000:])
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=2):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
                 return
         except OSError:
             time.sleep(0.3)
