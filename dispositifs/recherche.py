@@ -236,9 +236,11 @@ def _bounded(sql: str, params: dict):
 
 # National slices read in this process, in front of the shared cache: the key holds the generation the
 # local statement read in the same request, so an entry never describes other data than the key says
-# (docs/ARCHITECTURE.md, "No per-process state that goes stale"); bounded in size and age like the cache.
+# (docs/ARCHITECTURE.md, "No per-process state that goes stale"); bounded in size, and kept one minute so
+# that the cache's ten-minute bound on out-of-order commits barely grows.
 _NATIONAL_MEMO: dict[str, tuple[float, tuple[int, dict]]] = {}
 NATIONAL_MEMO_SIZE = 512
+NATIONAL_MEMO_SECONDS = 60
 
 
 def national_slice(filters: Filters, generation: int | None) -> tuple[int, dict]:
@@ -262,7 +264,7 @@ def national_slice(filters: Filters, generation: int | None) -> tuple[int, dict]
         cache.set(key, hit, NATIONAL_CACHE_SECONDS)
     if len(_NATIONAL_MEMO) >= NATIONAL_MEMO_SIZE:
         _NATIONAL_MEMO.clear()
-    _NATIONAL_MEMO[key] = (now + NATIONAL_CACHE_SECONDS, hit)
+    _NATIONAL_MEMO[key] = (now + NATIONAL_MEMO_SECONDS, hit)
     return hit
 
 
