@@ -69,15 +69,20 @@ class Place:
 
 
 class DeferredPlace:
-    """A commune given by its INSEE code, read by the search statement itself (`recherche_locale`): one
-    round trip instead of a commune query planned per request. Once a search has run, `data` holds what
-    the statement read (point at full precision, commune, département, région), `as_dict()` answers like a
-    Place's and `resolved` is the Place. A code naming no commune is a PlaceUnknown raised by the search
-    (`unknown()`)."""
+    """A commune given by its INSEE code, or a point (`lat`/`lon`), read by the search statement itself
+    (`recherche_locale`, which locates a point by the rules of `CommuneQuerySet.locate`): one round trip
+    instead of commune queries planned per request. Once a search has run, `data` holds what the statement
+    read (point at full precision, commune, département, région), `as_dict()` answers like a Place's and
+    `resolved` is the Place. A place naming no commune is a PlaceUnknown raised by the search (`unknown()`),
+    in the words `resolve_place` uses."""
 
-    def __init__(self, code: str, text: str):
-        self.code, self.text = code, text
+    def __init__(self, code: str | None, text: str = "", *, lat: float | None = None, lon: float | None = None):
+        self.code, self.text, self.lat, self.lon = code, text, lat, lon
         self.data: dict | None = None
+
+    @classmethod
+    def at(cls, lat: float, lon: float) -> DeferredPlace:
+        return cls(None, lat=lat, lon=lon)
 
     @cached_property
     def resolved(self) -> Place:
@@ -89,17 +94,24 @@ class DeferredPlace:
                      departement=Departement(code=departement["code"], nom=departement["nom"]),
                      region=Region(code=region["code"], nom=region["nom"]), label=self._label())
 
-    def _label(self) -> str:
-        return f"{self.data['commune']['nom']} ({self.data['departement']['code']})"   # as _place() writes it
+    def _label(self) -> str:   # as _place() writes it
+        if self.code is None:
+            return self.data["commune"]["nom"]
+        return f"{self.data['commune']['nom']} ({self.data['departement']['code']})"
 
     def unknown(self) -> PlaceUnknown:
-        return _unknown_code(self.text)
+        return _unknown_code(self.text) if self.code is not None else _unknown_point(self.lat, self.lon)
 
     def as_dict(self) -> dict:
         """Place.as_dict() without building the Place (model instances and a GEOS point cost more than the rest)."""
         data = self.data
         return {"lat": round(data["lat"], 6), "lon": round(data["lon"], 6), "label": self._label(),
                 "commune": data["commune"], "departement": data["departement"], "region": data["region"]}
+
+
+def _unknown_point(lat: float, lon: float) -> PlaceUnknown:
+    return PlaceUnknown(f"Aucune commune française à cet endroit (lat={lat}, lon={lon}). "
+                        "Vérifiez l'ordre lat/lon ou indiquez une commune.")
 
 
 def _unknown_code(text: str) -> PlaceUnknown:
@@ -126,7 +138,7 @@ def resolve_place(*, lat=None, lon=None, commune=None, code_postal=None, adresse
     `adresse`: free text; offline, a postal code and/or a commune name found in it; through the
     Base Adresse Nationale first when settings.GEOCODER == "ban".
     Raises PlaceNotFound (a French sentence for the user); the API turns it into a 400.
-    `deferred`: an INSEE code is returned as a DeferredPlace, for the search statement to read.
+    `deferred`: an INSEE code or a point is returned as a DeferredPlace, for the search statement to read.
     """
     given = [name for name, v in (("lat/lon", lat if lat is not None else lon), ("commune", commune),
                                   ("code_postal", code_postal), ("adresse", adresse)) if is_given(v)]
@@ -135,7 +147,8 @@ def resolve_place(*, lat=None, lon=None, commune=None, code_postal=None, adresse
     if len(given) > 1:
         raise PlaceNotFound(f"Indiquez un seul lieu à la fois (reçu : {', '.join(given)}).")
     if given[0] == "lat/lon":
-        return _from_point(_coordinate(lat, "lat", -90, 90), _coordinate(lon, "lon", -180, 180))
+        lat, lon = _coordinate(lat, "lat", -90, 90), _coordinate(lon, "lon", -180, 180)
+        return DeferredPlace.at(lat, lon) if deferred else _from_point(lat, lon)
     if given[0] == "commune":
         return _from_commune(str(commune).strip(), deferred=deferred)
     if given[0] == "code_postal":
@@ -163,8 +176,7 @@ def _from_point(lat: float, lon: float) -> Place:
     point = Point(lon, lat, srid=4326)
     commune = _communes().locate(point)
     if commune is None:
-        raise PlaceUnknown(f"Aucune commune française à cet endroit (lat={lat}, lon={lon}). "
-                            "Vérifiez l'ordre lat/lon ou indiquez une commune.")
+        raise _unknown_point(lat, lon)
     return _place(commune, point, label=commune.nom)
 
 

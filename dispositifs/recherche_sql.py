@@ -15,7 +15,7 @@ database generation. Every value is a bound parameter; the only formatted parts 
 names, the declared SQL fragments and fixed constants.
 """
 
-from territoires.models import Commune, Departement, Region
+from territoires.models import Commune, CommunePiece, Departement, Region
 
 from .filters import FILTRES
 from .localisation import DeferredPlace
@@ -35,6 +35,8 @@ T_THEMES = Dispositif.themes.through._meta.db_table
 T_COMMUNE = Commune._meta.db_table
 T_DEPARTEMENT = Departement._meta.db_table
 T_REGION = Region._meta.db_table
+T_COMMUNE_PIECE = CommunePiece._meta.db_table
+LOCATE_MAX_KM = 5.0   # CommuneQuerySet.locate's default
 T_SIDE_LIEU = RechercheLieu._meta.db_table
 T_SIDE_COUVERTURE = RechercheCouverture._meta.db_table
 T_GENERATION = RechercheGeneration._meta.db_table
@@ -176,6 +178,23 @@ LOCAL_ARGS = [("commune", "varchar"), ("lon", "float8"), ("lat", "float8"), ("ra
               ("knn", "integer"), ("offset", "integer"), ("limit", "integer"), ("with_national", "boolean"),
               ("url", "text")]
 
+# A point given (`lat`/`lon`): the commune it lies in (`CommuneQuerySet.locate`, the same rules): the
+# subdivided contour pieces containing it (the smallest code when it is on a border), else the commune whose
+# centre is the nearest, if it is within 5 km (the ORM's rough check in degrees, then the geodesic one).
+LOCATE = f"""
+        SELECT pc.commune_id INTO p_commune FROM {T_COMMUNE_PIECE} pc
+        WHERE ST_Intersects(pc.geom, ST_SetSRID(ST_MakePoint(p_lon, p_lat), 4326)) ORDER BY pc.commune_id LIMIT 1;
+        IF p_commune IS NULL THEN
+            SELECT c.code, ST_Distance(c.centre, ST_SetSRID(ST_MakePoint(p_lon, p_lat), 4326)) * 111
+              INTO v_found, v_km FROM {T_COMMUNE} c
+              ORDER BY c.centre <-> ST_SetSRID(ST_MakePoint(p_lon, p_lat), 4326) LIMIT 1;
+            IF v_km <= {LOCATE_MAX_KM * 1.5} AND (SELECT ST_Distance(c.centre::geography,
+                    ST_SetSRID(ST_MakePoint(p_lon, p_lat), 4326)::geography) FROM {T_COMMUNE} c WHERE c.code = v_found)
+                    <= {LOCATE_MAX_KM * 1000} THEN
+                p_commune := v_found;
+            END IF;
+        END IF;"""
+
 # The place, read by the function itself from the commune's INSEE code: its point (the given one, else the
 # commune's centre), the coverage codes it falls under and what `localisation.Place` holds, as JSON (full
 # precision: the national cards measure from the same point). No row: no such commune.
@@ -221,7 +240,12 @@ DECLARE
     v_codes varchar[];
     v_place text;
     v_origin geography;
+    v_found varchar;
+    v_km float8;
 BEGIN
+    IF p_commune IS NULL THEN   -- a point: the commune it lies in, else the nearest centre within 5 km
+        {LOCATE.strip()}
+    END IF;
     {PLACE.strip()} INTO v_point, v_codes, v_place;
     IF NOT FOUND THEN
         RETURN;
@@ -244,10 +268,11 @@ END $drop$;
 
 
 def _where_from(place) -> tuple[str, object]:
-    """(INSEE code, point or None) of a place: a DeferredPlace is only its code, the function reads the rest."""
+    """(INSEE code or None, (lon, lat) or None) of a place: a DeferredPlace is only its code or its point,
+    the function reads the rest."""
     if isinstance(place, DeferredPlace):
-        return place.code, None
-    return place.commune.code, place.point
+        return place.code, None if place.code is not None else (place.lon, place.lat)
+    return place.commune.code, (place.point.x, place.point.y)
 
 
 def build_local(place, filters, *, offset: int, limit: int, url: str) -> tuple[str, dict]:
@@ -259,7 +284,7 @@ def build_local(place, filters, *, offset: int, limit: int, url: str) -> tuple[s
     dispositifs when the national slice is added (it counts them)."""
     code, point = _where_from(place)
     params = {
-        "commune": code, "lon": point.x if point else None, "lat": point.y if point else None,
+        "commune": code, "lon": point[0] if point else None, "lat": point[1] if point else None,
         "radius_m": filters.rayon_km * 1000.0, "knn": KNN_LIMIT,
         "offset": offset, "limit": limit, "with_national": bool(filters.national), "url": url,
     }

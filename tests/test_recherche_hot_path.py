@@ -94,3 +94,35 @@ def test_bound_fields_parse_as_the_serializer_does(params):
         with pytest.raises(recherche.InvalidSearch) as error:
             RechercheParams.parse(query)
         assert (error.value.param, error.value.detail) == (name, str(messages[0]))
+
+
+@pytest.mark.parametrize("lat, lon", [
+    (47.2926, 5.0048),     # Chenôve
+    (47.3220, 5.0415),     # Dijon
+    (46.0436, -1.1748),    # off the île d'Aix: no contour, the nearest centre within 5 km (17004)
+    (46.0136, -1.1348),    # the same, further east
+    (43.2650, 5.3600),     # off Marseille: no contour, the nearest centre 5.7 km away
+    (48.8566, 2.3522),     # Paris
+    (43.3000, 4.9000),     # the sea, further: the nearest centre may be beyond 5 km
+    (45.0, -5.0),          # the Atlantic: no commune
+])
+def test_a_deferred_point_is_located_as_the_orm_locates_it(m, lat, lon):
+    from dispositifs.localisation import PlaceUnknown
+
+    deferred = resolve_place(lat=str(lat), lon=str(lon), deferred=True)
+    try:
+        resolved = resolve_place(lat=str(lat), lon=str(lon))
+    except PlaceUnknown as error:
+        with pytest.raises(PlaceUnknown) as fast_error:
+            recherche.run_search(deferred, recherche.Filters())
+        assert fast_error.value.detail == error.detail
+        return
+    fast = recherche.run_search(deferred, recherche.Filters(), limit=100)
+    slow = recherche.run_search(resolved, recherche.Filters(), limit=100)
+    assert deferred.as_dict() == resolved.as_dict()
+    assert (fast.results, fast.count) == (slow.results, slow.count)
+
+
+def test_a_point_in_the_sea_is_a_404(client):
+    r = client.get(URL, {"lat": "45.0", "lon": "-5.0"})
+    assert r.status_code == 404 and "Aucune commune française à cet endroit (lat=45.0, lon=-5.0)" in r.json()["detail"]
