@@ -2,9 +2,10 @@
 
 The public pages and the API get the strict policy of settings.CONTENT_SECURITY_POLICY: scripts only from
 our own static files, no inline script. Three parts carry code we do not write and get their own policy
-(settings.CSP_PATH_POLICIES, longest prefix wins): the folium map files under /cartes/ (folium writes its
-map set-up as inline scripts and loads Leaflet and its plugins from CDNs; no data reaches those scripts as
-code since issue #10), the Django admin and the Swagger UI (inline style attributes).
+(settings.CSP_PATH_POLICIES, longest prefix wins): the folium map files under /cartes/ (inline style
+attributes; their inline scripts, folium's set-up and the embedded Leaflet, are allowed one by one by hash
+in maps/views.py, and no data reaches them as code since issue #10), the Django admin and the Swagger UI
+(inline style attributes).
 """
 
 from csp.middleware import CSPMiddleware, PolicyParts

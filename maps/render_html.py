@@ -6,17 +6,21 @@ titles, labels, counts, outlines — is put after rendering into one `<script ty
 id="annuaire-carte">` block (escaped by Django's json_script), which `maps/static/maps/carte.js`
 (embedded, so a downloaded file works on its own) reads and writes into the page with textContent.
 
-Leaflet and the markercluster plugin come from folium's CDNs (`_new_map` and `_Plugins` are the only
-places that load them); background tiles from settings.TILES_URL, which can be turned off.
+Leaflet and the markercluster plugin are the project's vendored copies (annuaire/static/vendor),
+embedded in each file instead of folium's CDN links: a downloaded map works offline, and the site
+serves no third-party script (maps/views.py allows the file's inline scripts by their hashes).
+Background tiles come from settings.TILES_URL, which can be turned off.
 """
 
+import base64
+import functools
+import re
 from pathlib import Path
 
 import folium
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.utils.html import json_script
-from folium.elements import JSCSSMixin
-from folium.plugins import MarkerCluster
 
 from dispositifs.models import Theme
 
@@ -48,19 +52,39 @@ _CSS = """<style>
 </style>"""
 
 
-class _Plugins(JSCSSMixin, folium.MacroElement):
-    """Loads the markercluster plugin (folium's own CDN links); renders nothing else."""
+VENDOR_CSS = ["vendor/leaflet/leaflet.css", "vendor/leaflet.markercluster/MarkerCluster.css",
+              "vendor/leaflet.markercluster/MarkerCluster.Default.css"]
+VENDOR_JS = ["vendor/leaflet/leaflet.js", "vendor/leaflet.markercluster/leaflet.markercluster.js"]
+_SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$|/\*# sourceMappingURL=.*?\*/", re.M)
 
-    default_js = MarkerCluster.default_js
-    default_css = MarkerCluster.default_css
+
+_CSS_IMAGE = re.compile(r"url\((images/[\w.-]+\.png)\)")
+
+
+@functools.cache
+def _vendor_head() -> str:
+    """Leaflet and markercluster, CSS then JS, as inline blocks (our own static files, not data); the
+    images the CSS points to become data: URLs, so the file needs nothing beside it."""
+    def text(name: str) -> str:
+        path = Path(finders.find(name))
+        code = _SOURCE_MAP.sub("", path.read_text(encoding="utf-8"))
+        def inline(match: re.Match) -> str:
+            return f"url(data:image/png;base64,{base64.b64encode((path.parent / match[1]).read_bytes()).decode()})"
+
+        return _CSS_IMAGE.sub(inline, code)
+
+    return ("".join(f"<style>\n{text(n)}</style>\n" for n in VENDOR_CSS)
+            + "".join(f"<script>\n{text(n)}</script>\n" for n in VENDOR_JS))
 
 
 def _new_map(*, location, zoom, tiles: bool):
     url = getattr(settings, "TILES_URL", "") if tiles else ""
-    m = folium.Map(location=location, zoom_start=zoom, tiles=None, prefer_canvas=True, control_scale=True)
+    # maxZoom on the map itself: without tiles nothing else sets it, and markercluster needs it.
+    m = folium.Map(location=location, zoom_start=zoom, tiles=None, prefer_canvas=True, control_scale=True,
+                   maxZoom=18)
+    m.default_js, m.default_css = [], []  # no CDN: _page embeds the vendored Leaflet
     if url:
         folium.TileLayer(url, attr=TILES_ATTRIBUTION, name="Fond de carte", opacity=0.6).add_to(m)
-    _Plugins().add_to(m)
     return m
 
 
@@ -72,7 +96,7 @@ def _page(m, data: dict) -> str:
     tail = f"{json_script(data, DATA_ID)}\n<script>\n{SCRIPT.read_text(encoding='utf-8')}</script>\n"
     head, sep, rest = page.rpartition("</html>")
     page = head + tail + sep + rest if sep else page + tail
-    return page.replace("</head>", _CSS + "\n</head>", 1)
+    return page.replace("</head>", _vendor_head() + _CSS + "\n</head>", 1)
 
 
 def _zoom_titles() -> dict[str, list[str]]:

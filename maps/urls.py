@@ -6,5 +6,6 @@ from . import views
 
 urlpatterns = [
     path("", views.cartes, name="cartes"),
+    path("departement/", views.carte_departement, name="carte-departement"),
     path("<str:name>", views.map_file, name="carte-fichier"),
 ]

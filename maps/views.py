@@ -3,13 +3,19 @@
 A map file is served from settings.MAPS_DIR, where the job runner writes it (maps/tasks.py). A
 request never renders one: a missing map is queued (one job however many ask) and the answer is a
 202 page « Carte en préparation » that reloads itself; a stale one (older than MAPS_MAX_AGE) is
-served as it is while a fresh one is queued. The HTML maps load Leaflet from a CDN.
+served as it is while a fresh one is queued. An HTML map carries its own Leaflet (maps/render_html.py):
+its inline scripts are allowed by their hashes, so /cartes/ needs no 'unsafe-inline' script.
 """
 
+import base64
+import functools
+import hashlib
+import re
 from datetime import datetime
+from pathlib import Path
 
 from django.http import FileResponse, Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from annuaire.jobs import defer_once
@@ -20,6 +26,14 @@ from territoires.models import Departement
 from . import stored, tasks
 
 RETRY_SECONDS = 5
+_INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)  # not the data block (type=application/json)
+
+
+@functools.lru_cache(maxsize=512)
+def script_hashes(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
+    """The CSP sources of a stored map's inline scripts, read once per version of the file."""
+    return tuple(f"'sha256-{base64.b64encode(hashlib.sha256(code).digest()).decode()}'"
+                 for code in _INLINE_SCRIPT.findall(Path(path).read_bytes()))
 
 
 def check_map_name(name: str) -> None:
@@ -51,8 +65,18 @@ def map_file(request, name: str):
         queue_map(name)
     content_type = "text/html; charset=utf-8" if name.endswith(".html") else "image/png"
     response = FileResponse(open(path, "rb"), content_type=content_type)  # noqa: SIM115 (FileResponse closes it)
+    if name.endswith(".html"):
+        info = path.stat()
+        response._csp_update = {"script-src": list(script_hashes(str(path), info.st_mtime_ns, info.st_size))}
     response["Cache-Control"] = f"public, max-age={int(min(stored.max_age(), 3600))}"
     return response
+
+
+def carte_departement(request):
+    """The "Voir la carte" form of /cartes/ (no script: the pages' policy allows none inline)."""
+    name = f"departement-{request.GET.get('code', '')}.html"
+    check_map_name(name)
+    return redirect("carte-fichier", name=name)
 
 
 def cartes(request):

@@ -26,7 +26,13 @@ def test_cartes_page_lists_france_departements_and_exports(client, maps_dir):
     html = response.content.decode()
     assert 'href="/cartes/france-densite.html"' in html and 'href="/cartes/france-densite.png"' in html
     assert 'href="/cartes/departement-2A.html"' in html and "/api/v1/exports/geojson/?departement=974" in html
-    assert "CDN" in html
+    assert "sans connexion internet" in html and "CDN" not in html
+
+
+def test_the_departement_form_goes_to_its_map_without_script(client, maps_dir):
+    response = client.get("/cartes/departement/?code=2A")
+    assert response.status_code == 302 and response["Location"] == "/cartes/departement-2A.html"
+    assert client.get("/cartes/departement/?code=999").status_code == 404
 
 
 def test_a_missing_map_is_queued_once_and_answered_202_then_served_from_disk(client, maps_dir):

@@ -112,7 +112,9 @@ def test_plain_http_is_redirected_to_https(production_server):
 def test_map_files_get_their_own_policy(production_server):
     proxied = {"X-Forwarded-Proto": "https", "Host": "annuaire.example.org"}
     policy = get(production_server.url + "/cartes/", headers=proxied).headers["Content-Security-Policy"]
-    assert "'unsafe-inline'" in policy.split("script-src")[1].split(";")[0]
+    scripts = policy.split("script-src")[1].split(";")[0]
+    assert "'unsafe-inline'" not in scripts and "https:" not in scripts  # no inline code, no CDN
+    assert "frame-ancestors 'self'" in policy  # the site frames its own maps
     page_policy = get(production_server.url + "/", headers=proxied).headers["Content-Security-Policy"]
     assert "'unsafe-inline'" not in page_policy
 
@@ -140,3 +142,26 @@ def test_pages_raise_no_csp_violation(browser, web_server):  # noqa: F811
         assert response.headers.get("content-security-policy"), path
         page.wait_for_load_state("networkidle")
     assert violations == []
+
+
+@pytest.mark.django_db
+def test_a_map_file_runs_under_its_hashes(browser, web_server, settings, tmp_path):  # noqa: F811
+    """A stored map carries its Leaflet inline: its scripts run, allowed one by one by their hashes,
+    and the page asks nothing of another server (a downloaded copy works offline)."""
+    import io
+
+    from django.core.management import call_command
+
+    build_sample()
+    settings.MAPS_DIR, settings.TILES_URL = tmp_path, ""
+    call_command("render_maps", "--out", str(tmp_path), "--departement", "21", "--no-png", stdout=io.StringIO())
+    page = new_page(browser)
+    violations, elsewhere = [], []
+    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.on("request", lambda r: None if r.url.startswith(web_server) else elsewhere.append(r.url))
+    response = page.goto(web_server + "/cartes/departement-21.html")
+    scripts = response.headers["content-security-policy"].split("script-src")[1].split(";")[0]
+    assert "'unsafe-inline'" not in scripts and scripts.count("'sha256-") >= 4
+    page.wait_for_selector(".annuaire-title", state="attached")
+    assert page.evaluate("typeof L.markerClusterGroup") == "function" and page.evaluate("!!window.annuaireCarte")
+    assert violations == [] and elsewhere == []
