@@ -2,11 +2,12 @@
 
 Tasks live in `<app>/tasks.py` (found by procrastinate's Django integration); `manage.py
 procrastinate worker` (`make worker`, started by `make demo`) runs them and the periodic ones.
-This module holds the priorities and the way the web queues a job once.
+This module holds the priorities, the way the web queues a job once, and what a data change queues.
 """
 
 from django.db import transaction
 from procrastinate import exceptions
+from procrastinate.contrib.django import app
 
 # A job's priority says who waits for it: a person on a page (an import preview), a visitor who asked
 # for a map, nobody (the periodic refreshes, priority 0). The worker takes the highest first, and runs
@@ -27,3 +28,19 @@ def defer_once(task, *, lock: str, **kwargs) -> bool:
         return False
     return True
 
+
+
+# What is computed ahead from the data (maps/tasks.py, maps/exports/tasks.py), by task name: the apps
+# that own it sit beside the writers (imports), not under them.
+REFRESH_TASKS = {"maps.refresh_stored": "maps-refresh", "maps.exports.refresh_national": "exports-refresh"}
+
+
+def data_changed() -> None:
+    """After an import wrote: queue the refresh of the stored maps, reports and national exports (one
+    job each however many imports ask; the periodic run would otherwise come within 15 minutes)."""
+    for name, lock in REFRESH_TASKS.items():
+        try:
+            with transaction.atomic():
+                app.configure_task(name=name, queueing_lock=lock).defer()
+        except exceptions.AlreadyEnqueued:
+            pass

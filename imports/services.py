@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
+from annuaire import jobs
 from dispositifs.themes import ThemeIndex
 from territoires.text import fold
 
@@ -94,9 +95,12 @@ def import_file(path, *, source: str, profile: str | None = None, departement: s
     state = _State()
     try:
         with collector_paused():
-            return _import(path, run, state, source=source, profile=profile, departement=departement,
-                           dry_run=dry_run, report_path=report_path, archive_missing=archive_missing,
-                           progress=progress, limits=limits or Limits.from_settings())
+            result = _import(path, run, state, source=source, profile=profile, departement=departement,
+                             dry_run=dry_run, report_path=report_path, archive_missing=archive_missing,
+                             progress=progress, limits=limits or Limits.from_settings())
+        if state.written and (state.counts.created or state.counts.updated or state.counts.archived):
+            jobs.data_changed()  # the maps, reports and national exports are redone from the new data
+        return result
     except BaseException as e:
         interrupted = isinstance(e, KeyboardInterrupt)
         what = "interrompu" if interrupted else f"échec ({type(e).__name__}: {e})"

@@ -65,6 +65,23 @@ def test_reimport_is_idempotent_and_detects_changes(tmp_path):
     assert Structure.objects.filter(name="Asso Français Pour Tous").count() == 1  # matched, not duplicated
 
 
+def test_an_import_that_changed_data_queues_the_refresh_once(tmp_path):
+    from django.db import connection
+
+    def queued():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT task_name FROM procrastinate_jobs WHERE status = 'todo' ORDER BY task_name")
+            return [row[0] for row in cursor.fetchall()]
+
+    path = _file(tmp_path)
+    import_file(path, source="s", dry_run=True)
+    assert queued() == []  # nothing written
+    import_file(path, source="s")
+    assert queued() == ["maps.exports.refresh_national", "maps.refresh_stored"]
+    import_file(_file(tmp_path, [list(ROWS[0])], name="v2.csv"), source="t")
+    assert queued() == ["maps.exports.refresh_national", "maps.refresh_stored"]  # still one job each
+
+
 def test_external_id_is_the_key(tmp_path):
     header = ["ID", *HEADER]
     rows = [["A-1", *ROWS[0]], ["A-2", *ROWS[1]]]
