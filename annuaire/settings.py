@@ -289,6 +289,9 @@ PROCRASTINATE_IMPORT_PATHS = ["maps.exports.tasks"]
 # Jobs run at once by one worker: a long periodic refresh never holds an import preview behind it
 # (priorities in annuaire/jobs.py say which waiting job goes first).
 PROCRASTINATE_WORKER_DEFAULTS = {"concurrency": int(env_str("ANNUAIRE_WORKER_CONCURRENCY", "2"))}
+# A worker that starts defers the periodic jobs whose tick passed less than this many seconds ago
+# (procrastinate's default, 10 minutes): a restart does not skip a refresh. The tests' worker sets 0.
+PROCRASTINATE_PERIODIC_DEFAULTS = {"max_delay": int(env_str("ANNUAIRE_PERIODIC_MAX_DELAY", "600"))}
 # National exports, written ahead by the job runner and served as files (maps/exports/stored.py).
 EXPORTS_DIR = Path(env_str("ANNUAIRE_EXPORTS_DIR", str(BASE_DIR / "var" / "exports")))
 

@@ -26,12 +26,15 @@ class Worker:
         self.process = None
 
     def start(self, *, queues: list[str] | None = None) -> "Worker":
+        # No catch-up of the periodic refreshes at start: a test runs the jobs it queues, and only those.
         env = {**os.environ, "DATABASE_URL": test_database_url(), "ANNUAIRE_MAPS_DIR": str(settings.MAPS_DIR),
-               "TILES_URL": getattr(settings, "TILES_URL", ""), "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "INFO"}
+               "TILES_URL": getattr(settings, "TILES_URL", ""), "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "INFO",
+               "ANNUAIRE_PERIODIC_MAX_DELAY": "0"}
         self.log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
             [sys.executable, "manage.py", "procrastinate", "worker", "--name", "tests",
-             "--fetch-job-polling-interval", "0.2", "--queues", ",".join(queues or [])],
+             "--fetch-job-polling-interval", "0.2", "--queues", ",".join(queues or []),
+             "--shutdown-graceful-timeout", "2"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         return self
 
@@ -66,9 +69,9 @@ class Worker:
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
-            self.process.terminate()
+            self.process.terminate()  # a sync job still running in its thread is not waited for
             try:
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=4)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
