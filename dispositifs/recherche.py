@@ -7,10 +7,11 @@
 
 The rules are in docs/ARCHITECTURE.md ("The rules"); `DispositifQuerySet.reachable_from()` states them in ORM terms and
 `recherche_sql` runs them from the side tables' indexes (docs/ARCHITECTURE.md, "The search path"):
-one statement for the local part (proximity, commune, département, région) that also writes the
-page's results as JSON, and the national slice, the same for every place, kept in Django's cache
-under the database's generation (a write anywhere makes a new one, so no process serves a stale
-slice). The API hands the JSON on as it is (`run_search`); the web pages read `Result` objects.
+one statement per page for the local part (proximity, commune, département, région) that also reads
+the place and writes the page's results as JSON (national ones included), and the national slice (its
+count and facettes), the same for every place, kept in the process and in Django's cache under the
+database's generation (a write anywhere makes a new one, so no process serves a stale slice). The API
+hands the JSON on as it is (`run_search`); the web pages read `Result` objects.
 """
 
 from __future__ import annotations

@@ -9,10 +9,12 @@ keep each dispositif once with its finest reason, then order, count, count per t
 page and write its results as JSON, all in one round trip. The ORM cannot express the
 MATERIALIZED CTEs, DISTINCT ON, LATERAL nearest lieu and JSON aggregates of that plan.
 
-National offers are the same for every place: `build_national` reads them (range `n` of the
-coverage table, already in title order) and `recherche` keeps that slice per filter set and
-database generation. Every value is a bound parameter; the only formatted parts are table
-names, the declared SQL fragments and fixed constants.
+The function also reads the place itself when given an INSEE code or a point (`PLACE`, `LOCATE`), and
+writes the national results of the page when the page reaches past the local ones (`nat_page`). National
+offers are the same for every place: `build_national` counts them and their facettes (range `n` of the
+coverage table) and `recherche` keeps that slice per filter set and database generation. Every value is
+a bound parameter; the only formatted parts are table names, the declared SQL fragments and fixed
+constants.
 """
 
 from territoires.models import Commune, CommunePiece, Departement, Region
