@@ -214,6 +214,9 @@ class _Batches:
         if ban_enabled():
             with writer.phase("ban"):
                 self.report.extend(geocode_candidates(candidates, address_label=self.colmap.label("address")))
+        with writer.phase("hash"):
+            for cand in candidates:
+                cand.content_hash = writer.content_hash(cand)
         result = writer.upsert(candidates, source=self.source, archive_missing=archive_missing,
                                present_keys=present_keys)
         self.counts.created += result.created
