@@ -73,7 +73,7 @@ bench-search: db                     ## search benchmark: 100k dispositifs / 200
 bench-export: db                     ## export benchmark: national CSV/GeoJSON by COPY (rows/s, memory), export requests
 	@$(MANAGE) bench_export $(BENCH_EXPORT_ARGS)
 
-bench-load: db                       ## search alone and while 2 clients loop on the heavy endpoints (wrk, gunicorn); DATABASE_URL = the demo data
+bench-load: db migrate               ## search alone and while 2 clients loop on the heavy endpoints (wrk, gunicorn); DATABASE_URL = the demo data
 	@$(MANAGE) bench_load $(BENCH_LOAD_ARGS)
 
 bench-import-memory: db              ## import memory: peak RSS of import_dispositifs on a generated MB-MB CSV (default 50; < 500 MB)

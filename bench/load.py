@@ -212,6 +212,9 @@ def run(*, duration: int = 15, connections=(10, 50), limits: bool = True, log=pr
             preparing.stop()
         server = Server(env, workdir)
         try:
+            status, _size = fetch(server.url + paths[0])
+            if status != 200:  # e.g. a database not migrated since the search function changed
+                raise RuntimeError(f"la recherche répond {status} sur {paths[0]} : `make migrate` puis relancer")
             wrk(server.url, paths, connections=10, duration=3, workdir=workdir)  # warm-up
             alone = {c: wrk(server.url, paths, connections=c, duration=duration, workdir=workdir) for c in connections}
             with HeavyClients(server.url) as heavy:
@@ -232,5 +235,6 @@ def run(*, duration: int = 15, connections=(10, 50), limits: bool = True, log=pr
             Measure(f"recherche c={c} sous charge / seule (débit)", b["rps"] / a["rps"], "", THROUGHPUT_RATIO_MIN,
                     digits=2),
             Measure(f"recherche c={c} sous charge, p95", b["p95"], "ms", P95_MAX_MS, higher_is_better=False),
+            Measure(f"recherche c={c} réponses en erreur", a["errors"] + b["errors"], "", 0, higher_is_better=False),
         ]
     return measures
