@@ -19,7 +19,7 @@ from operator import itemgetter
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import JSONField
+from django.db.models import CASCADE, JSONField
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
@@ -279,6 +279,41 @@ def _write_children(cursor, batch) -> None:
                 _copy(cursor, table, [column, target], rows)
 
 
+def _lieu_references() -> list[tuple[str, str, str]]:
+    """(table, primary key, column) of every database foreign key to a lieu whose rows go with it
+    (on_delete=CASCADE: a temporary closure…), found from the models: the writer names no app that
+    points at lieux."""
+    return [(rel.related_model._meta.db_table, rel.related_model._meta.pk.column, rel.field.column)
+            for rel in Lieu._meta.related_objects
+            if (rel.one_to_many or rel.one_to_one) and rel.field.db_constraint and rel.on_delete is CASCADE]
+
+
+def _hold_lieu_references(cursor) -> list[tuple[str, str, str]]:
+    """Before the lieux of changed dispositifs are replaced: note, for each row pointing at one of
+    them, the lieu's dispositif, commune and address (the foreign keys are deferred to the commit)."""
+    held = []
+    for n, (table, pk, column) in enumerate(_lieu_references()):
+        cursor.execute(f"""
+            DROP TABLE IF EXISTS stage_ref_{n}; CREATE TEMP TABLE stage_ref_{n} ON COMMIT DROP AS
+            SELECT t.{pk} AS ref, l.dispositif_id, l.commune_id, l.address FROM {table} t JOIN {LIEU} l
+                ON l.id = t.{column} WHERE l.dispositif_id IN (SELECT id FROM stage_lieu_changed)""")
+        held.append((table, pk, column))
+    return held
+
+
+def _move_lieu_references(cursor, held) -> None:
+    """Point them at the new lieu at the same address in the same commune, else at the dispositif's
+    only lieu; a row whose lieu left the file goes with it, as the model's CASCADE says."""
+    for n, (table, pk, column) in enumerate(held):
+        target = (f"coalesce((SELECT min(l.id) FROM {LIEU} l WHERE l.dispositif_id = s.dispositif_id "
+                  f"AND l.commune_id IS NOT DISTINCT FROM s.commune_id AND l.address = s.address), "
+                  f"(SELECT min(l.id) FROM {LIEU} l WHERE l.dispositif_id = s.dispositif_id HAVING count(*) = 1))")
+        cursor.execute(f"""
+            DELETE FROM {table} t USING stage_ref_{n} s WHERE t.{pk} = s.ref AND {target} IS NULL;
+            UPDATE {table} t SET {column} = {target} FROM stage_ref_{n} s WHERE t.{pk} = s.ref;
+            DROP TABLE stage_ref_{n}""")
+
+
 def _replace_children(cursor, batch) -> None:
     """The lieux and M2M rows of updated dispositifs, staged and compared in SQL: only what differs
     is deleted and inserted. An update that leaves them alone (a new phone number) then costs no
@@ -300,9 +335,11 @@ def _replace_children(cursor, batch) -> None:
         FULL JOIN (SELECT {grouped}, count(*) AS k FROM stage_lieu GROUP BY {by}) n
             ON {' AND '.join(f"o.{c} = n.{c}" for c in cols)} AND o.k = n.k
         WHERE o.dispositif_id IS NULL OR n.dispositif_id IS NULL""", [ids])
+    held = _hold_lieu_references(cursor)
     cursor.execute(f"DELETE FROM {LIEU} WHERE dispositif_id IN (SELECT id FROM stage_lieu_changed)")
     cursor.execute(f"INSERT INTO {LIEU} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM stage_lieu "
                    f"WHERE dispositif_id IN (SELECT id FROM stage_lieu_changed)")
+    _move_lieu_references(cursor, held)
     cursor.execute("DROP TABLE stage_lieu, stage_lieu_changed")
     # M2M rows are sets (one row per dispositif and target): delete the missing, insert the new.
     cursor.execute("DROP TABLE IF EXISTS stage_m2m; "

@@ -79,6 +79,27 @@ def test_a_changed_lieu_replaces_the_lieux_of_that_dispositif_only(tmp_path):
     assert RechercheLieu.objects.filter(dispositif_id=fle.pk).count() == 1
 
 
+def test_a_closure_follows_its_lieu_when_the_lieux_are_replaced(tmp_path):
+    """A lieu changed beside it: the lieux of the dispositif are rewritten, and the import still commits
+    (the closure's foreign key used to fail it). The closure goes to the new lieu at the same address;
+    the closure of a lieu gone from the file goes with it."""
+    _import(tmp_path, [LYON, DIJON, DROITS], "a.csv")
+    fle = Dispositif.objects.get(source="s", external_id="FLE-1")
+    lyon = fle.lieux.get(commune_id="69123")
+    dijon = fle.lieux.get(commune_id="21231")
+    kept = Fermeture.objects.create(dispositif=fle, lieu=lyon, debut=dt.date(2026, 12, 20), fin=dt.date(2027, 1, 3))
+    gone = Fermeture.objects.create(dispositif=fle, lieu=dijon, debut=dt.date(2026, 12, 20), fin=dt.date(2027, 1, 3))
+    moved = [*DIJON[:4], "2 place Darcy", *DIJON[5:]]
+
+    assert _import(tmp_path, [LYON, moved, DROITS], "b.csv").summary() == "created=0 updated=2 unchanged=1 rejected=0"
+
+    new_lyon = fle.lieux.get(commune_id="69123")
+    assert new_lyon.pk != lyon.pk  # rewritten with its dispositif's other lieu
+    kept.refresh_from_db()
+    assert kept.lieu_id == new_lyon.pk
+    assert not Fermeture.objects.filter(pk=gone.pk).exists()
+
+
 def test_themes_and_coverage_follow_the_file(tmp_path):
     _import(tmp_path, [LYON, DIJON, DROITS], "a.csv")
     droits = Dispositif.objects.get(source="s", external_id="DROITS-1")
