@@ -9,7 +9,6 @@ served. Stored files go to var/bench-load/, not to the site's var/cartes/.
 
 import os
 import random
-import re
 import shutil
 import subprocess
 import sys
@@ -25,31 +24,13 @@ from django.conf import settings
 from django.db import connection
 
 from bench.report import Measure, machine_line
+from bench.search_load import free_port, wrk
 
 HEAVY = ["/api/v1/couverture/?theme=sante&format=geojson", "/api/v1/couverture/?theme=sante",
          "/api/v1/exports/geojson/?all=1", "/api/v1/exports/csv/?all=1",
          "/cartes/france-densite.html", "/cartes/departement-21.html"]
 THROUGHPUT_RATIO_MIN = 0.80
 P95_MAX_MS = 300.0
-
-WRK_SCRIPT = """
-local paths = {}
-for line in io.lines("%(urls)s") do paths[#paths + 1] = line end
-local i = 0
-request = function()
-  i = i %% #paths + 1
-  return wrk.format("GET", paths[i])
-end
-local bad = 0
-response = function(status, headers, body) if status ~= 200 then bad = bad + 1 end end
-done = function(summary, latency, requests)
-  io.write(string.format("WRK requests=%%d duration_s=%%.3f p50_ms=%%.2f p95_ms=%%.2f errors=%%d\\n",
-    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write
-      + summary.errors.timeout))
-end
-"""
-
 
 def database_url() -> str:
     s = connection.settings_dict
@@ -82,7 +63,7 @@ def search_paths(count: int = 300, seed: int = 10) -> list[str]:
 
 class Server:
     def __init__(self, env: dict, workdir: Path):
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = env
         gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -100,14 +81,6 @@ class Server:
     def stop(self):
         os.killpg(self.process.pid, 15)
         self.process.wait(30)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def fetch(url: str, timeout: float = 60) -> tuple[int, int]:
@@ -175,18 +148,6 @@ class HeavyClients:
         self.stop_flag.set()
         for thread in self.threads:
             thread.join(120)
-
-
-def wrk(base: str, paths: list[str], *, connections: int, duration: int, workdir: Path) -> dict:
-    urls = workdir / "urls.txt"
-    urls.write_text("".join(f"{p}\n" for p in paths))
-    script = workdir / "search.lua"
-    script.write_text(WRK_SCRIPT % {"urls": urls})
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", str(script),
-                          base], capture_output=True, text=True, check=True).stdout
-    match = re.search(r"WRK requests=(\d+) duration_s=([\d.]+) p50_ms=([\d.]+) p95_ms=([\d.]+) errors=(\d+)", out)
-    requests, seconds, p50, p95, errors = match.groups()
-    return {"rps": int(requests) / float(seconds), "p50": float(p50), "p95": float(p95), "errors": int(errors)}
 
 
 def run(*, duration: int = 15, connections=(10, 50), limits: bool = True, log=print) -> list[Measure]:

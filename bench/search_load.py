@@ -42,18 +42,12 @@ def _database_url() -> str:
     return f"postgis://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def load_run(searches: list[dict], *, duration: int, connections: int, workers: int = 2) -> dict:
     """{"search": figures, "healthz": figures}: wrk for `duration` seconds on the search URLs, then
     on /healthz, against one gunicorn (sync workers, loopback)."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed (apt-get install wrk, done by scripts/install.sh)")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_DEBUG": "0", "LOG_LEVEL": "ERROR"}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(
@@ -67,28 +61,33 @@ def load_run(searches: list[dict], *, duration: int, connections: int, workers: 
             figures = {}
             for name, paths in (("search", [f"/api/v1/recherche/?{urlencode(p)}" for p in searches]),
                                 ("healthz", ["/healthz"])):
-                urls = Path(tmp) / f"{name}.txt"
-                urls.write_text("".join(f"{path}\n" for path in paths))
-                script = Path(tmp) / f"{name}.lua"
-                script.write_text(WRK_SCRIPT % {"urls": urls})
                 # Warm-up: every worker connects to PostgreSQL and reads the cache.
-                subprocess.run(["wrk", "-t1", f"-c{connections}", "-d3s", "-s", str(script), base],
-                               capture_output=True, text=True, check=True)
-                out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "-s", str(script), base],
-                                     capture_output=True, text=True, check=True).stdout
-                figures[name] = _figures(out)
+                wrk(base, paths, connections=connections, duration=3, workdir=Path(tmp), threads=1)
+                figures[name] = wrk(base, paths, connections=connections, duration=duration, workdir=Path(tmp))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
     return figures
 
 
-def _figures(out: str) -> dict:
+def wrk(base: str, paths: list[str], *, connections: int, duration: int, workdir: Path, threads: int = 2) -> dict:
+    """wrk on `base`, cycling through `paths`: req/s, p50/p95/p99 in ms, errors (non-200 answers included)."""
+    urls, script = workdir / "urls.txt", workdir / "wrk.lua"
+    urls.write_text("".join(f"{path}\n" for path in paths))
+    script.write_text(WRK_SCRIPT % {"urls": urls})
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
+                          "-s", str(script), base], capture_output=True, text=True, check=True).stdout
     line = next(x for x in out.splitlines() if x.startswith("WRK "))
     values = dict(item.split("=") for item in line[4:].split())
     return {"rps": int(values["requests"]) / float(values["duration_s"]), "p50": float(values["p50_ms"]),
             "p95": float(values["p95_ms"]), "p99": float(values["p99_ms"]), "errors": int(values["errors"]),
             "requests": int(values["requests"])}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _wait_for(port: int, server: subprocess.Popen, timeout: float = 30.0):
