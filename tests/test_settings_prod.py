@@ -140,7 +140,10 @@ def test_pages_raise_no_csp_violation(browser, web_server):  # noqa: F811
         response = page.goto(web_server + path)
         assert response.status == 200, path
         assert response.headers.get("content-security-policy"), path
-        page.wait_for_load_state("networkidle")
+        # "load": every script and style has run or been refused; then a moment for what they fetch.
+        # (Not "networkidle": the one-request-at-a-time test server can keep it from coming for 30 s.)
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(500)
     assert violations == []
 
 
