@@ -5,7 +5,7 @@ procrastinate worker` (`make worker`, started by `make demo`) runs them and the 
 This module holds the priorities, the way the web queues a job once, and what a data change queues.
 """
 
-from django.db import transaction
+from django.db import connection, transaction
 from procrastinate import exceptions
 from procrastinate.contrib.django import app
 
@@ -18,12 +18,18 @@ WORKER_CONCURRENCY = 2
 
 
 def defer_once(task, *, lock: str, **kwargs) -> bool:
-    """Queue `task(**kwargs)` unless a job with the same `lock` is already waiting; True when queued.
+    """Queue `task(**kwargs)` unless a job with the same `lock` is already waiting or running; True
+    when queued.
 
-    Many requests asking for the same missing map or report make one job, not one each."""
+    Many requests asking for the same missing map or report make one job, not one each, even when the
+    worker has already taken the first one (procrastinate's queueing lock only covers waiting jobs)."""
+    with connection.cursor() as cursor:  # procrastinate's index on the lock of running jobs
+        cursor.execute("SELECT 1 FROM procrastinate_jobs WHERE lock = %s AND status = 'doing'", [lock])
+        if cursor.fetchone():
+            return False
     try:
         with transaction.atomic():  # a savepoint: the refused insert must not poison a caller's transaction
-            task.configure(queueing_lock=lock).defer(**kwargs)
+            task.configure(queueing_lock=lock, lock=lock).defer(**kwargs)
     except exceptions.AlreadyEnqueued:
         return False
     return True

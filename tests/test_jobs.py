@@ -43,6 +43,10 @@ def test_the_same_work_queued_twice_is_one_job(transactional_db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM procrastinate_jobs WHERE queueing_lock = 'carte:france-densite.html'")
         assert cursor.fetchone()[0] == 1
+        # the worker takes it (as procrastinate_fetch_job does): a request now still makes no second job
+        cursor.execute("UPDATE procrastinate_jobs SET status = 'doing' WHERE queueing_lock = %s",
+                       ["carte:france-densite.html"])
+    assert not defer_once(tasks.render_map, lock="carte:france-densite.html", name="france-densite.html")
     assert tasks.queue_refresh() and not tasks.queue_refresh()  # what an import calls: one refresh waits
 
 
