@@ -4,12 +4,18 @@
 cache shared by every gunicorn worker (settings.CACHES: a table in PostgreSQL) with django-ratelimit,
 and answers over the rate (settings.HEAVY_RATE, e.g. "30/m") with a 429: JSON with a French `detail`
 under /api/, the site's page elsewhere, both with `Retry-After`.
+
+A client over the rate is remembered by the worker until its window ends, so a client looping on the
+heavy endpoints costs one dictionary lookup per refusal, not a transaction on the shared cache: the
+refusals must stay cheaper than the work they refuse (docs/ARCHITECTURE.md, "Heavy endpoints").
 """
 
 import functools
+import time
 
 from django.conf import settings
 from django.core.cache.backends.db import DatabaseCache
+from django.core.signals import setting_changed
 from django.db import connections, router, transaction
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -50,6 +56,35 @@ def too_many_requests(request, retry_after: int):
     return response
 
 
+# (group, client key, rate) -> the end of the window in which that client is refused (time.time()).
+_refused_until: dict[tuple[str, str, str], float] = {}
+
+
+def _forget_refusals(*, setting, **kwargs):
+    if setting == "HEAVY_RATE":
+        _refused_until.clear()
+
+
+setting_changed.connect(_forget_refusals)
+
+
+def _refusal(request, group: str, rate: str) -> int | None:
+    """Seconds left in the client's refused window, or None when it may go on (counted in the shared cache)."""
+    memo = (group, _client_key(group, request), rate)
+    now = time.time()
+    if _refused_until.get(memo, 0) > now:
+        return max(1, int(_refused_until[memo] - now))
+    usage = get_usage(request, group=group, key=_client_key, rate=rate, increment=True)
+    if usage is None or not usage["should_limit"]:
+        _refused_until.pop(memo, None)
+        return None
+    left = max(1, int(usage["time_left"]))
+    if len(_refused_until) > 10_000:  # many clients over the rate: keep the memo small
+        _refused_until.clear()
+    _refused_until[memo] = now + left
+    return left
+
+
 def heavy(view=None, *, group: str = "heavy"):
     """Rate-limit a view per client with settings.HEAVY_RATE; all heavy views share one budget
     (`group`) so a client cannot multiply it by switching endpoints."""
@@ -59,9 +94,9 @@ def heavy(view=None, *, group: str = "heavy"):
         def wrapper(request, *args, **kwargs):
             rate = getattr(settings, "HEAVY_RATE", "")
             if rate:
-                usage = get_usage(request, group=group, key=_client_key, rate=rate, increment=True)
-                if usage is not None and usage["should_limit"]:
-                    return too_many_requests(request, max(1, int(usage["time_left"])))
+                left = _refusal(request, group, rate)
+                if left is not None:
+                    return too_many_requests(request, left)
             return func(request, *args, **kwargs)
 
         return wrapper

@@ -13,18 +13,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
-from collections import Counter
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
 
 from bench.report import Measure, machine_line
-from bench.search_load import free_port, wrk
+from bench.search_load import free_port, wrk, wrk_result, wrk_start
 
 HEAVY = ["/api/v1/couverture/?theme=sante&format=geojson", "/api/v1/couverture/?theme=sante",
          "/api/v1/exports/geojson/?all=1", "/api/v1/exports/csv/?all=1",
@@ -124,30 +122,23 @@ def prepare(server: Server, env: dict, log, budget: float = 240) -> None:
 
 
 class HeavyClients:
-    """`count` clients, each looping over the heavy URLs, reading every answer to the end."""
+    """`count` clients, each looping over the heavy URLs and reading every answer to the end: a wrk of
+    `count` connections beside the measured one, so the clients' own reading costs the machine what a
+    C client costs, not a Python loop's share of the two CPUs."""
 
-    def __init__(self, base: str, count: int = 2):
-        self.base, self.stop_flag, self.statuses, self.bytes = base, threading.Event(), Counter(), 0
-        self.threads = [threading.Thread(target=self._loop, args=(i,), daemon=True) for i in range(count)]
-
-    def _loop(self, offset: int):
-        i = offset
-        while not self.stop_flag.is_set():
-            status, size = fetch(self.base + HEAVY[i % len(HEAVY)])
-            self.statuses[status] += 1
-            self.bytes += size
-            i += 1
+    def __init__(self, base: str, *, seconds: int, workdir: Path, count: int = 2):
+        self.args = dict(connections=count, duration=seconds, workdir=workdir, threads=1)
+        self.base, self.result = base, None
 
     def __enter__(self):
-        for thread in self.threads:
-            thread.start()
+        self.process = wrk_start(self.base, HEAVY, **self.args)
         time.sleep(2)  # the loops are running
         return self
 
     def __exit__(self, *exc):
-        self.stop_flag.set()
-        for thread in self.threads:
-            thread.join(120)
+        if exc[0] is not None:
+            self.process.kill()
+        self.result = wrk_result(self.process)  # wrk stops by itself at the end of its run
 
 
 def run(*, duration: int = 15, connections=(10, 50), limits: bool = True, log=print) -> list[Measure]:
@@ -178,12 +169,14 @@ def run(*, duration: int = 15, connections=(10, 50), limits: bool = True, log=pr
                 raise RuntimeError(f"la recherche répond {status} sur {paths[0]} : `make migrate` puis relancer")
             wrk(server.url, paths, connections=10, duration=3, workdir=workdir)  # warm-up
             alone = {c: wrk(server.url, paths, connections=c, duration=duration, workdir=workdir) for c in connections}
-            with HeavyClients(server.url) as heavy:
+            with HeavyClients(server.url, seconds=2 + len(connections) * (duration + 2), workdir=workdir) as heavy:
                 loaded = {c: wrk(server.url, paths, connections=c, duration=duration, workdir=workdir)
                           for c in connections}
-            statuses = ", ".join(f"{k}: {v}" for k, v in sorted(heavy.statuses.items()))
-            log(f"  clients lourds : {sum(heavy.statuses.values())} réponses ({statuses}), "
-                f"{heavy.bytes / 1e6:.0f} Mo lus")
+            statuses = ", ".join(f"{k}: {v}" for k, v in sorted(heavy.result["statuses"].items()))
+            log(f"  clients lourds : {heavy.result['requests']} réponses ({statuses}), "
+                f"{heavy.result['bytes'] / 1e6:.0f} Mo lus")
+            heavy_failures = heavy.result["errors"] - sum(
+                n for status, n in heavy.result["statuses"].items() if status != 200 and status < 500)
         finally:
             server.stop()
     for c in connections:
@@ -198,4 +191,6 @@ def run(*, duration: int = 15, connections=(10, 50), limits: bool = True, log=pr
             Measure(f"recherche c={c} sous charge, p95", b["p95"], "ms", P95_MAX_MS, higher_is_better=False),
             Measure(f"recherche c={c} réponses en erreur", a["errors"] + b["errors"], "", 0, higher_is_better=False),
         ]
+    measures.append(Measure("clients lourds : réponses 5xx ou sans réponse", heavy_failures, "", 0,
+                            higher_is_better=False))
     return measures

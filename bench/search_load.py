@@ -18,20 +18,29 @@ from django.db import connection
 WRK_SCRIPT = """
 local paths = {}
 for line in io.lines("%(urls)s") do paths[#paths + 1] = line end
+local threads = {}
+setup = function(thread) threads[#threads + 1] = thread end
 local i = 0
+statuses = {}
 request = function()
   i = i %% #paths + 1
   return wrk.format("GET", paths[i])
 end
-local errors = 0
 response = function(status, headers, body)
-  if status ~= 200 then errors = errors + 1 end
+  statuses[status] = (statuses[status] or 0) + 1
 end
 done = function(summary, latency, requests)
-  io.write(string.format("WRK requests=%%d duration_s=%%.3f p50_ms=%%.2f p95_ms=%%.2f p99_ms=%%.2f errors=%%d\\n",
+  local counts = {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("statuses")) do counts[status] = (counts[status] or 0) + n end
+  end
+  local parts = {}
+  for status, n in pairs(counts) do parts[#parts + 1] = status .. ":" .. n end
+  io.write(string.format("WRK requests=%%d duration_s=%%.3f p50_ms=%%.2f p95_ms=%%.2f p99_ms=%%.2f "
+    .. "socket_errors=%%d bytes=%%d statuses=%%s\\n",
     summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000, summary.errors.status + summary.errors.connect + summary.errors.read
-      + summary.errors.write + summary.errors.timeout))
+    latency:percentile(99) / 1000, summary.errors.connect + summary.errors.read + summary.errors.write
+      + summary.errors.timeout, summary.bytes, table.concat(parts, ",")))
 end
 """
 
@@ -71,17 +80,34 @@ def load_run(searches: list[dict], *, duration: int, connections: int, workers: 
 
 
 def wrk(base: str, paths: list[str], *, connections: int, duration: int, workdir: Path, threads: int = 2) -> dict:
-    """wrk on `base`, cycling through `paths`: req/s, p50/p95/p99 in ms, errors (non-200 answers included)."""
-    urls, script = workdir / "urls.txt", workdir / "wrk.lua"
+    """wrk on `base`, cycling through `paths`: req/s, p50/p95/p99 in ms, errors (answers other than
+    200 included: the counts per status are in "statuses"), bytes read."""
+    return wrk_result(wrk_start(base, paths, connections=connections, duration=duration, workdir=workdir,
+                                threads=threads))
+
+
+def wrk_start(base: str, paths: list[str], *, connections: int, duration: int, workdir: Path,
+              threads: int = 2) -> subprocess.Popen:
+    """Start wrk in the background (read its figures with wrk_result); its files go to a folder of its own."""
+    run_dir = Path(tempfile.mkdtemp(dir=workdir))
+    urls, script = run_dir / "urls.txt", run_dir / "wrk.lua"
     urls.write_text("".join(f"{path}\n" for path in paths))
     script.write_text(WRK_SCRIPT % {"urls": urls})
-    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
-                          "-s", str(script), base], capture_output=True, text=True, check=True).stdout
+    return subprocess.Popen(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
+                             "-s", str(script), base], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wrk_result(process: subprocess.Popen) -> dict:
+    out, err = process.communicate()
+    if process.returncode:
+        raise RuntimeError(f"wrk exited with {process.returncode}: {err[-2000:]}")
     line = next(x for x in out.splitlines() if x.startswith("WRK "))
-    values = dict(item.split("=") for item in line[4:].split())
+    values = dict(item.split("=", 1) for item in line[4:].split())
+    statuses = {int(k): int(v) for k, v in (item.split(":") for item in values["statuses"].split(",") if item)}
+    errors = int(values["socket_errors"]) + sum(n for status, n in statuses.items() if status != 200)
     return {"rps": int(values["requests"]) / float(values["duration_s"]), "p50": float(values["p50_ms"]),
-            "p95": float(values["p95_ms"]), "p99": float(values["p99_ms"]), "errors": int(values["errors"]),
-            "requests": int(values["requests"])}
+            "p95": float(values["p95_ms"]), "p99": float(values["p99_ms"]), "errors": errors,
+            "requests": int(values["requests"]), "bytes": int(values["bytes"]), "statuses": statuses}
 
 
 def free_port() -> int:
