@@ -25,7 +25,8 @@ from . import moderation
 TAG = ["dispositifs"]
 WRITE_DOC = (
     "Corps : le JSON que renvoie la lecture (`titre`, `themes` en slugs, `couverture` {national, regions, "
-    "departements, communes}, `lieux` [{id?, nom, adresse, code_postal, commune, lat?, lon?, horaires?}]…) ; "
+    "departements, communes, epci (SIREN : toutes ses communes)}, "
+    "`lieux` [{id?, nom, adresse, code_postal, commune, lat?, lon?, horaires?}]…) ; "
     "les clés non modifiables sont ignorées. Un membre de structure écrit pour sa structure et ses "
     "modifications attendent la modération (202). / Body: the JSON the read API returns; keys that cannot "
     "be set are ignored. A structure member's writes wait for moderation (202).")

@@ -146,6 +146,11 @@ def _parse_coverage(data, draft, errors, *, full: bool) -> None:
         if unknown := [c for c in codes if c not in known]:
             errors[f"couverture.{level}"] = f"code inconnu : {', '.join(unknown)}"
         draft.coverage[level] = sorted(set(codes) & known)
+    if sirens := [_code(c) for c in cov.get("epci") or []]:  # an intercommunalité: its member communes
+        members = dict(Commune.objects.filter(epci_id__in=sirens).values_list("code", "epci_id"))
+        if unknown := [c for c in sirens if c not in set(members.values())]:
+            errors["couverture.epci"] = f"EPCI inconnu : {', '.join(unknown)} (SIREN à 9 chiffres)"
+        draft.coverage["communes"] = sorted(set(draft.coverage["communes"]) | set(members))
 
 
 def _parse_lieux(items, errors) -> list[dict]:

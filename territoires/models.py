@@ -9,7 +9,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db.models import Q
 
-from .querysets import CommuneQuerySet
+from .querysets import CommuneQuerySet, EpciQuerySet
 
 
 class Region(models.Model):
@@ -56,6 +56,8 @@ class Epci(models.Model):
     nom = models.CharField(max_length=200)
     nature = models.CharField(max_length=10, help_text="CC, CA, CU ou METRO")
     population = models.PositiveIntegerField(default=0)
+
+    objects = EpciQuerySet.as_manager()
 
     class Meta:
         verbose_name = "EPCI"

@@ -4,8 +4,19 @@ from django.contrib.gis.db.models.functions import GeometryDistance
 from django.contrib.gis.geos import Point
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import models
+from django.db.models import Count, F, Q
 
 from .text import fold
+
+
+class EpciQuerySet(models.QuerySet):
+    def whole_within(self, commune_codes):
+        """The EPCI all of whose (two or more) member communes are among `commune_codes`: an EPCI
+        coverage is stored as its communes (imports/gazetteer.py) and shown or exported as the EPCI."""
+        codes = list(commune_codes)
+        return (self.filter(pk__in=self.filter(communes__code__in=codes).values("pk"))
+                .annotate(total=Count("communes"), covered=Count("communes", filter=Q(communes__code__in=codes)))
+                .filter(covered__gte=2, covered=F("total")).order_by("nom"))
 
 
 class CommuneQuerySet(models.QuerySet):

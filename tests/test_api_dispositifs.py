@@ -65,7 +65,8 @@ def test_list_geojson(client, m):
 def test_detail(client, m):
     body = client.get(f"{URL}{m.beaune_dep.pk}/").json()
     assert body["titre"] == "Emploi Côte-d'Or"
-    assert body["couverture"] == {"national": False, "regions": [], "departements": ["21"], "communes": []}
+    assert body["couverture"] == {"national": False, "regions": [], "departements": ["21"], "communes": [],
+                                  "epci": []}
     assert body["lieux"][0]["commune"]["code"] == "21054"
     geo = client.get(f"{URL}{m.two_lieux.pk}/", {"format": "geojson"}).json()
     assert geo["type"] == "FeatureCollection" and len(geo["features"]) == 2

@@ -63,3 +63,39 @@ def test_epci_coverage_imported_searched_exported(tmp_path):
     service = json.loads(out.read_text("utf-8"))["services"][0]
     assert service["zone_eligibilite"] == [FAUCIGNY]
     assert _run(out) == "created=0 updated=0 unchanged=1 rejected=0"
+
+
+def test_an_epci_coverage_is_named_on_the_page_and_in_the_api_and_can_be_written(client, tmp_path):
+    """Stored as its communes, shown as the intercommunalité; the write API takes a SIREN the same way."""
+    header = ["Identifiant", "Intitulé", "Thématique", "Zone d'intervention", "Date de vérification"]
+    path = write_csv(tmp_path / "epci.csv", [["E1", "Atelier mobilité", "Mobilité", f"{FAUCIGNY}, 74010",
+                                              "02/11/2026"]], header=header)
+    assert _run(path) == "created=1 updated=0 unchanged=0 rejected=0"
+    d = Dispositif.objects.get(source="epci")
+    page = client.get(f"/dispositifs/{d.pk}/").content.decode()
+    assert "Intercommunalité : CC Faucigny - Glières" in page and "Commune : Annecy (74)" in page
+    assert "Bonneville" not in page  # the members are not listed one by one
+    english = client.get(f"/dispositifs/{d.pk}/?lang=en").content.decode()
+    assert "Intercommunal authority: CC Faucigny - Glières" in english
+    body = client.get(f"/api/v1/dispositifs/{d.pk}/").json()["couverture"]
+    assert body["epci"] == [FAUCIGNY] and set(body["communes"]) == MEMBERS | {"74010"}
+
+    d.communes.remove("74042")  # Bonneville leaves: the EPCI is no longer whole, its communes are listed
+    page = client.get(f"/dispositifs/{d.pk}/").content.decode()
+    assert "Intercommunalité" not in page and "Marignier (74)" in page
+    assert client.get(f"/api/v1/dispositifs/{d.pk}/").json()["couverture"]["epci"] == []
+
+
+def test_the_write_api_reads_an_epci_siren_as_its_communes():
+    """The shared validation path (API, admin forms, imports): `epci` adds the member communes;
+    an unknown SIREN is an error naming it."""
+    from django.core.exceptions import ValidationError
+
+    from dispositifs.services import parse_payload
+
+    draft = parse_payload({"titre": "Atelier", "couverture": {"epci": [FAUCIGNY], "communes": ["74010"]}},
+                          full=False)
+    assert set(draft.coverage["communes"]) == MEMBERS | {"74010"}
+    with pytest.raises(ValidationError) as refused:
+        parse_payload({"titre": "Atelier", "couverture": {"epci": ["123456789"]}}, full=False)
+    assert "EPCI inconnu : 123456789" in str(refused.value)

@@ -35,7 +35,8 @@ def test_create_read_back_and_round_trip(client, c):
     body = r.json()
     assert body["statut"] == "publie" and body["id"] != 999
     assert body["telephone"] == "03 80 11 22 33" and body["courriel"] == "contact@example.org"  # validation.py
-    assert body["couverture"] == {"national": False, "regions": [], "departements": ["21"], "communes": ["21166"]}
+    assert body["couverture"] == {"national": False, "regions": [], "departements": ["21"], "communes": ["21166"],
+                                  "epci": []}
     assert body["lieux"][0]["commune"] == {"code": "21231", "nom": "Dijon"} and body["lieux"][0]["lat"] == 47.3226
     assert body["derniere_verification"] == date.today().isoformat()
     d = Dispositif.objects.get(pk=body["id"])

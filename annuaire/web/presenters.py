@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dispositifs.vocabulaires import Modalite, NiveauFrancais, Public, StatutProtection
+from territoires.models import Epci
 
 # Languages Django does not describe (its LANG_INFO); own names, as their speakers write them.
 EXTRA_LANGUAGE_NAMES = {"ps": "پښتو", "ti": "ትግርኛ", "prs": "دری", "so": "Soomaali", "ku": "Kurdî",
@@ -60,7 +61,14 @@ def coverage(dispositif) -> list[str]:
     if deps:
         lines.append(ngettext("Département : %(names)s", "Départements : %(names)s", len(deps))
                      % {"names": ", ".join(deps)})
-    communes = [f"{c.nom} ({c.departement_id})" for c in dispositif.communes.all()]
+    communes = list(dispositif.communes.all())
+    epcis = list(Epci.objects.whole_within(c.code for c in communes)) if len(communes) > 1 else []
+    if epcis:  # an intercommunalité stored as its communes is named as such
+        lines.append(ngettext("Intercommunalité : %(names)s", "Intercommunalités : %(names)s", len(epcis))
+                     % {"names": ", ".join(e.nom for e in epcis)})
+        grouped = {e.pk for e in epcis}
+        communes = [c for c in communes if c.epci_id not in grouped]
+    communes = [f"{c.nom} ({c.departement_id})" for c in communes]
     if communes:
         lines.append(ngettext("Commune : %(names)s", "Communes : %(names)s", len(communes))
                      % {"names": ", ".join(communes)})

@@ -4,6 +4,8 @@ catalogue, where DRF's generic views use them."""
 
 from rest_framework import serializers
 
+from territoires.models import Epci
+
 
 def commune_ref(commune) -> dict | None:
     return None if commune is None else {"code": commune.code, "nom": commune.nom}
@@ -201,7 +203,10 @@ class DispositifDetailSerializer(DispositifSerializer):
             "couverture": {"national": d.national,
                            "regions": [r.pk for r in d.regions.all()],
                            "departements": [x.pk for x in d.departements.all()],
-                           "communes": [c.pk for c in d.communes.all()]},
+                           "communes": [c.pk for c in d.communes.all()],
+                           # the intercommunalités whose communes are all covered (SIREN)
+                           "epci": list(Epci.objects.whole_within(c.pk for c in d.communes.all())
+                                        .values_list("pk", flat=True))},
             "lieux": [lieu_data(lieu) for lieu in d.lieux.all()],
         })
         return data
