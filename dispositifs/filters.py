@@ -73,6 +73,11 @@ class Filtre:
     sql_type: str = "varchar"                   # type of the bound value (the search function's argument)
     sql_value: Callable[[Any], Any] = lambda value: value
     default: Any = None
+    # Selective filters on an array column also narrow the KNN walk inside the index (docs/ARCHITECTURE.md,
+    # "Side tables"): `key` is that column, `key_values(value)` the elements a row needs one of (an empty
+    # array is the element ""); the fragment `sql` still decides, the index only skips rows early.
+    key: str | None = None
+    key_values: Callable[[Any], list[str]] | None = None
 
     def active(self, value) -> bool:
         return value is not None and value != []
@@ -121,7 +126,8 @@ FILTRES: tuple[Filtre, ...] = (
         "Slug de thème, répétable ; un thème parent inclut ses sous-thèmes. / "
         "Theme slug, repeatable; a parent theme includes its sub-themes.",
         _themes_condition, "{t}.themes && %(themes)s::varchar[]",
-        (Column("themes", _varchars, THEME_SLUGS),), sql_type="varchar[]", default=list),
+        (Column("themes", _varchars, THEME_SLUGS),), sql_type="varchar[]", default=list,
+        key="themes", key_values=list),
     Filtre(
         "public", "public", lambda help_text: Choix(Public, required=False, default=None, help_text=help_text),
         "Public visé ; les dispositifs « tous publics » ou sans public précisé sont inclus. / "
@@ -133,7 +139,8 @@ FILTRES: tuple[Filtre, ...] = (
         "Langue parlée, code ISO 639-1 (fr, en, ar, ps, fa…). / Language spoken, ISO 639-1 code.",
         _langue_condition,
         "{t}.languages @> ARRAY[%(langue)s]::varchar[] OR (%(langue)s = 'fr' AND {t}.languages = '{}')",
-        (Column("languages", _varchars, "d.languages"),)),
+        (Column("languages", _varchars, "d.languages"),),
+        key="languages", key_values=lambda langue: [langue, ""] if langue == "fr" else [langue]),
     Filtre(
         "age", "age",
         lambda help_text: Entier(required=False, default=None, min_value=0, max_value=120, help_text=help_text),
@@ -205,6 +212,11 @@ BY_NAME = {f.name: f for f in FILTRES}
 def side_columns() -> list[Column]:
     """Every side-table column the filters read, in declaration order."""
     return [column for f in FILTRES for column in f.columns]
+
+
+def keyed_filters() -> list[Filtre]:
+    """The filters whose column is in the lieux' KNN index, in declaration order."""
+    return [f for f in FILTRES if f.key]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ constants.
 
 from territoires.models import Commune, CommunePiece, Departement, Region
 
-from .filters import FILTRES
+from .filters import FILTRES, keyed_filters
 from .localisation import DeferredPlace
 from .models import Dispositif, Lieu, Structure, Theme
 from .querysets import PORTEES
@@ -55,6 +55,19 @@ def where(filters, alias: str, params: dict) -> str:
         value = getattr(filters, filtre.name)
         if filtre.active(value):
             conds.append(filtre.where(alias, value, params))
+    return " AND ".join(conds)
+
+
+def key_where(filters, alias: str, params: dict) -> str:
+    """The conditions the lieux' KNN index tests itself (side_tables.proximite_index): for each keyed
+    filter with a value, the row has one of its elements. Narrows the walk; `where` still decides."""
+    conds = ["true"]
+    for filtre in keyed_filters():
+        value = getattr(filters, filtre.name)
+        if filtre.active(value):
+            params[f"{filtre.name}_cles"] = filtre.key_values(value)
+            conds.append(f"recherche_cles({alias}.{filtre.key}) && "
+                         f"ARRAY(SELECT hashtext(s) FROM unnest(%({filtre.name}_cles)s::varchar[]) s)")
     return " AND ".join(conds)
 
 
@@ -110,7 +123,7 @@ WITH near AS MATERIALIZED (
     SELECT DISTINCT ON (k.id) k.id, k.lieu_id, k.dist, k.national, k.themes FROM (
         SELECT l.dispositif_id AS id, l.lieu_id, ST_Distance(l.point, {ORIGIN}) AS dist, l.national, l.themes
         FROM {T_SIDE_LIEU} l
-        WHERE ST_DWithin(l.point, {ORIGIN}, %(radius_m)s) AND {{where_near}}
+        WHERE ST_DWithin(l.point, {ORIGIN}, %(radius_m)s) AND {{keys_near}} AND {{where_near}}
         ORDER BY l.point <-> {ORIGIN}
         LIMIT %(knn)s
     ) k
@@ -215,7 +228,7 @@ def local_function() -> str:
     """CREATE FUNCTION recherche_locale(...): the local statement with one argument per value and per
     declared filter (NULL: not filtering). PL/pgSQL keeps its plan for the connection (generic plan
     forced), so a search pays no planning; applied on migrate with the triggers (side_tables.render)."""
-    args = LOCAL_ARGS + [(f.name, f.sql_type) for f in FILTRES]
+    args = _args()
 
     def conds(alias):
         parts = [f"({alias}.end_date IS NULL OR {alias}.end_date >= CURRENT_DATE)"]
@@ -224,7 +237,13 @@ def local_function() -> str:
             parts.append(f"(%({filtre.name})s IS NULL OR ({fragment}))")
         return " AND ".join(parts)
 
-    body = LOCAL.replace("{where_near}", conds("l")).replace("{where_cover}", conds("c"))
+    # In the index's own terms (recherche_cles): the hashed elements wanted, or the sentinel 0 every row has.
+    keys = " AND ".join(["true"] + [f"recherche_cles(l.{f.key}) && v_{f.name}_cles" for f in keyed_filters()])
+    hashed = "".join(f"""
+    v_{f.name}_cles int[] := CASE WHEN p_{f.name}_cles IS NULL THEN ARRAY[0]
+                                  ELSE ARRAY(SELECT hashtext(s) FROM unnest(p_{f.name}_cles) s) END;"""
+                     for f in keyed_filters())
+    body = LOCAL.replace("{keys_near}", keys).replace("{where_near}", conds("l")).replace("{where_cover}", conds("c"))
     body = body.replace("{where_nat}", conds("c"))
     body = body.replace(ORIGIN, "v_origin").replace("%(codes)s", "v_codes")
     for name, _ in args:
@@ -243,7 +262,7 @@ DECLARE
     v_place text;
     v_origin geography;
     v_found varchar;
-    v_km float8;
+    v_km float8;{hashed}
 BEGIN
     IF p_commune IS NULL THEN   -- a point: the commune it lies in, else the nearest centre within 5 km
         {LOCATE.strip()}
@@ -267,6 +286,13 @@ DO $drop$ DECLARE f regprocedure; BEGIN
     END LOOP;
 END $drop$;
 """
+
+
+def _args() -> list[tuple[str, str]]:
+    """The function's arguments: the statement's values, one per declared filter, one per keyed filter
+    (the elements its rows need one of, for the index)."""
+    return (LOCAL_ARGS + [(f.name, f.sql_type) for f in FILTRES]
+            + [(f"{f.name}_cles", "varchar[]") for f in keyed_filters()])
 
 
 def _where_from(place) -> tuple[str, object]:
@@ -293,7 +319,10 @@ def build_local(place, filters, *, offset: int, limit: int, url: str) -> tuple[s
     for filtre in FILTRES:
         value = getattr(filters, filtre.name)
         params[filtre.name] = filtre.sql_value(value) if filtre.active(value) else None
-    args = LOCAL_ARGS + [(f.name, f.sql_type) for f in FILTRES]
+    for filtre in keyed_filters():
+        value = getattr(filters, filtre.name)
+        params[f"{filtre.name}_cles"] = filtre.key_values(value) if filtre.active(value) else None
+    args = _args()
     call = ", ".join(f"%({name})s::{kind}" for name, kind in args)
     return f"SELECT * FROM {LOCAL_FUNCTION}({call})", params
 
@@ -303,7 +332,8 @@ def build_local_inline(place, filters, *, offset: int, limit: int, url: str) -> 
     (the function call itself shows only "Function Scan"). `place` is a resolved `Place`."""
     _, params = build_local(place, filters, offset=offset, limit=limit, url=url)
     params["codes"] = ["c" + place.commune.code, "d" + place.departement.code, "r" + place.region.code]
-    sql = LOCAL.replace("{where_near}", where(filters, "l", params))
+    sql = LOCAL.replace("{keys_near}", key_where(filters, "l", params))
+    sql = sql.replace("{where_near}", where(filters, "l", params))
     sql = sql.replace("{where_cover}", where(filters, "c", params))
     sql = sql.replace("{where_nat}", where(filters, "c", params))
     return sql.replace("%(codes)s", "%(codes)s::varchar[]"), params

@@ -19,10 +19,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.contrib.gis.db import models as gis
-from django.contrib.postgres.indexes import GistIndex
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GistIndex, OpClass
 from django.db import connection, models, transaction
 
-from .filters import side_columns
+from .filters import keyed_filters, side_columns
 
 SQL_FILE = Path(__file__).with_name("sql") / "recherche.sql"
 
@@ -35,17 +36,29 @@ class _SideRow(models.Model):
         return f"{self._meta.db_table} {self.pk}"
 
 
+def cles(column: str) -> OpClass:
+    """`recherche_cles(column)` in the KNN index: the hashed elements of an array column (migration 0008
+    creates the function; an empty array gives the element "", every row the sentinel 0)."""
+    return OpClass(models.Func(models.F(column), function="recherche_cles",
+                               output_field=ArrayField(models.IntegerField())), name="gist__int_ops")
+
+
+def proximite_index() -> GistIndex:
+    """The lieux' KNN index: the point, then the key of each keyed filter (filters.keyed_filters), so a
+    walk for a theme skips the other lieux inside the index instead of reading each row."""
+    return GistIndex(models.F("point"), *[cles(f.key) for f in keyed_filters()], name="recherche_lieu_proximite")
+
+
 class RechercheLieu(_SideRow):
     lieu_id = models.BigIntegerField(primary_key=True)
     dispositif_id = models.BigIntegerField()
-    point = gis.PointField(srid=4326, geography=True)
+    point = gis.PointField(srid=4326, geography=True, spatial_index=False)   # in proximite_index()
     national = models.BooleanField()
     end_date = models.DateField(null=True)
 
     class Meta:
         db_table = "dispositifs_recherche_lieu"
-        indexes = [GistIndex(fields=["point"], name="recherche_lieu_point"),
-                   models.Index(fields=["dispositif_id"], name="recherche_lieu_dispositif")]
+        indexes = [proximite_index(), models.Index(fields=["dispositif_id"], name="recherche_lieu_dispositif")]
 
 
 class RechercheCouverture(_SideRow):
@@ -173,10 +186,21 @@ def deferred():
     """For bulk writers (the import): inside the block the triggers only note which dispositifs
     changed; on leaving it, one set-based refresh of their side-table rows (then ANALYZE). Several
     COPYs of the same dispositifs (rows, lieux, themes, coverage) cost one pass instead of one each,
-    and a fresh database gets statistics before anyone searches it."""
+    and a fresh database gets statistics before anyone searches it. Inside an outer block it does
+    nothing: the outer one refreshes once (an import written in batches)."""
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT recherche_deferred()")
+        if cursor.fetchone()[0]:
+            yield
+            return
         cursor.execute("CREATE TEMPORARY TABLE IF NOT EXISTS recherche_pending (id bigint) ON COMMIT DROP")
         cursor.execute("SET LOCAL recherche.deferred = 'on'")
         yield
         cursor.execute("SET LOCAL recherche.deferred = 'off'")
         cursor.execute("SELECT recherche_flush()")
+
+
+def note_changed(cursor, ids) -> None:
+    """Inside `deferred()`: the dispositifs `ids` were written by statements that fired no trigger
+    (the import's COPYs of new rows, imports/writer.py `_trusted`); the closing refresh covers them."""
+    cursor.execute("INSERT INTO recherche_pending SELECT unnest(%s::bigint[])", [list(ids)])

@@ -9,9 +9,9 @@ from django.core.management import call_command
 from django.db import connection
 
 from dispositifs import side_tables
-from dispositifs.filters import FILTRES, Filters, side_columns
+from dispositifs.filters import FILTRES, Filters, keyed_filters, side_columns
 from dispositifs.models import Dispositif
-from dispositifs.recherche_sql import where
+from dispositifs.recherche_sql import key_where, where
 from dispositifs.side_tables import RechercheCouverture, RechercheLieu
 
 from .recherche_map import CALCUL, EMPLOI, FRANCAIS, dispositif
@@ -113,3 +113,29 @@ def test_openapi_and_parsing_come_from_the_declaration(client, filtre):
     assert parameters[filtre.param]["description"].startswith(filtre.description.split(" / ")[0][:30])
     r = client.get("/api/v1/recherche/", {"commune": "21166", filtre.param: "\u2603 pas une valeur"})
     assert r.status_code == 400 and r.json()["parametre"] == filtre.param
+
+
+def test_the_knn_index_holds_the_keyed_filters():
+    """The lieux' KNN index is the point and one key per keyed filter, in the database as declared."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'recherche_lieu_proximite'")
+        definition = cursor.fetchone()[0]
+    keys = [f"recherche_cles({f.key})" for f in keyed_filters()]   # gist__int_ops: the default class, not shown
+    assert keys and definition.endswith("gist (point, " + ", ".join(keys) + ")"), definition
+
+
+@pytest.mark.parametrize("filtre", keyed_filters(), ids=lambda f: f.name)
+def test_index_keys_never_drop_a_match(variety, filtre):
+    """The key a search asks the index for keeps every row the filter's SQL fragment keeps (and only narrows
+    the walk): same rows with and without it, through the index itself."""
+    for value in VALUES[filtre.name]:
+        filters = Filters(**{filtre.name: value})
+        params: dict = {}
+        rows = {}
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            for name, keys in (("fragment", "true"), ("index", key_where(filters, "l", params))):
+                cursor.execute(f"SELECT lieu_id FROM dispositifs_recherche_lieu l WHERE {keys} "
+                               f"AND {where(filters, 'l', params)}", params)
+                rows[name] = {row[0] for row in cursor.fetchall()}
+        assert rows["index"] == rows["fragment"], (filtre.name, value)
