@@ -68,3 +68,26 @@ def test_a_job_someone_waits_for_goes_before_the_periodic_refresh(transactional_
     with connection.cursor() as cursor:
         cursor.execute("SELECT job_id FROM procrastinate_events WHERE type = 'started' ORDER BY at, id")
         assert [row[0] for row in cursor.fetchall()] == [asked, refresh]
+
+
+def test_the_daily_job_keeps_only_the_newest_search_generation(job_worker):
+    """Every write statement adds a generation row and the search reads only the newest: a real worker
+    runs the daily prune, and the search answers the same generation after it."""
+    from django.db import connection
+
+    from dispositifs import tasks as dispositifs_tasks
+
+    periodic = {p.periodic_id: p for p in app.periodic_registry.periodic_tasks.values()}
+    assert periodic["recherche-generations"].task.name == "dispositifs.prune_generations"
+    action = build_small_case()["A"]
+    for n in range(3):
+        action.title = f"Action A, version {n}"
+        action.save()  # each write statement adds a generation row
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*), max(id) FROM dispositifs_recherche_generation")
+        count, newest = cursor.fetchone()
+    assert count > 1
+    assert job_worker.wait_for(dispositifs_tasks.prune_generations_daily.defer()) == "succeeded"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT array_agg(id) FROM dispositifs_recherche_generation")
+        assert cursor.fetchone()[0] == [newest]
