@@ -19,6 +19,7 @@ from django.core.signals import setting_changed
 from django.db import connections, router, transaction
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django_ratelimit.core import get_usage
 
 
@@ -68,12 +69,17 @@ def _forget_refusals(*, setting, **kwargs):
 setting_changed.connect(_forget_refusals)
 
 
+def _remembered(memo: tuple[str, str, str]) -> int | None:
+    left = _refused_until.get(memo, 0) - time.time()
+    return max(1, int(left)) if left > 0 else None
+
+
 def _refusal(request, group: str, rate: str) -> int | None:
     """Seconds left in the client's refused window, or None when it may go on (counted in the shared cache)."""
     memo = (group, _client_key(group, request), rate)
+    if (left := _remembered(memo)) is not None:
+        return left
     now = time.time()
-    if _refused_until.get(memo, 0) > now:
-        return max(1, int(_refused_until[memo] - now))
     usage = get_usage(request, group=group, key=_client_key, rate=rate, increment=True)
     if usage is None or not usage["should_limit"]:
         _refused_until.pop(memo, None)
@@ -99,6 +105,29 @@ def heavy(view=None, *, group: str = "heavy"):
                     return too_many_requests(request, left)
             return func(request, *args, **kwargs)
 
+        wrapper.heavy_group = group
         return wrapper
 
     return decorate(view) if view is not None else decorate
+
+
+class RefusedClientMiddleware:
+    """Answer an anonymous API client that `heavy` already refused in this window before the rest of the
+    middleware runs (sessions, language, CSRF, auth): a client looping on a heavy endpoint then costs
+    the site little more than reading its request. Pages and logged-in clients (a session cookie) go on
+    to the view, whose refusal needs the user and the page's language."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        rate = getattr(settings, "HEAVY_RATE", "")
+        if (_refused_until and rate and request.path_info.startswith("/api/")
+                and settings.SESSION_COOKIE_NAME not in request.COOKIES):
+            try:
+                group = getattr(resolve(request.path_info).func, "heavy_group", None)
+            except Resolver404:
+                group = None
+            if group and (left := _remembered((group, _client_key(group, request), rate))) is not None:
+                return too_many_requests(request, left)
+        return self.get_response(request)

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "annuaire.db_router.ReplicaPinMiddleware",  # reads on a replica unless the client wrote (no-op without)
     "django.middleware.security.SecurityMiddleware",
     "annuaire.csp.PathPolicyMiddleware",
+    "annuaire.limits.RefusedClientMiddleware",  # an API client already over the heavy rate: its 429 at once
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

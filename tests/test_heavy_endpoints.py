@@ -99,3 +99,44 @@ def test_the_shared_cache_counts_concurrent_requests_exactly(transactional_db):
     for t in threads:
         t.join()
     assert errors == [] and cache.get("compteur") == 100
+
+
+@pytest.mark.django_db
+def test_a_client_over_the_rate_is_refused_without_touching_the_shared_cache(client, settings):
+    """A client looping on the heavy endpoints: after the first refusal, the worker refuses it from
+    memory (no transaction on the cache table per 429) until the window ends; others are still counted."""
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    settings.HEAVY_RATE = "2/m"
+    url = "/api/v1/densite/departements/"
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+    for path in (url, "/cartes/france-densite.html"):  # the early refusal (API) and the view's (pages)
+        with CaptureQueriesContext(connections["default"]) as queries:
+            again = client.get(path)
+        assert again.status_code == 429 and int(again["Retry-After"]) >= 1
+        assert not [q for q in queries.captured_queries if "annuaire_cache" in q["sql"]], path
+    with CaptureQueriesContext(connections["default"]) as queries:
+        assert client.get(url, REMOTE_ADDR="192.0.2.8").status_code == 200
+    assert [q for q in queries.captured_queries if "annuaire_cache" in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_a_refused_api_client_is_answered_before_the_rest_of_the_middleware(client, settings, monkeypatch):
+    """The 429 of a client already refused comes from annuaire.limits.RefusedClientMiddleware: no session,
+    language or view work, and still the security headers; a light endpoint stays open to it."""
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    settings.HEAVY_RATE = "1/m"
+    url = "/api/v1/densite/departements/"
+    assert [client.get(url).status_code for _ in range(2)] == [200, 429]
+
+    def no_session(*args, **kwargs):
+        raise AssertionError("the refused request went past the early refusal")
+
+    monkeypatch.setattr(SessionMiddleware, "process_request", no_session)
+    refused = client.get(url)
+    assert refused.status_code == 429 and "Trop de demandes" in refused.json()["detail"]
+    assert refused["X-Content-Type-Options"] == "nosniff" and int(refused["Retry-After"]) >= 1
+    monkeypatch.undo()
+    assert client.get("/api/v1/territoires/departements/").status_code == 200
