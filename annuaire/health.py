@@ -2,8 +2,10 @@
 
 The probe opens its own short connection in a side thread: the request's persistent connection may be
 the one that hangs, and libpq cannot wait less than 2 s for a connection. The request waits for the
-thread at most HEALTH_TIMEOUT; a probe left behind ends by itself (connect timeout, then the watchdog),
-and while it runs the next checks answer 503 at once instead of piling threads up.
+thread at most HEALTH_TIMEOUT; a probe left behind ends by itself (connect timeout, then the watchdog).
+Checks that arrive while a probe runs share its answer instead of starting their own (a monitor and a
+load balancer asking at once both get the truth, and a hung database does not pile threads up): they
+wait for it until HEALTH_TIMEOUT after it started, so a stuck probe makes them answer 503 at once.
 """
 
 import threading
@@ -16,7 +18,9 @@ from django.http import JsonResponse
 
 from annuaire.dbguard import watchdog
 
-_running = threading.Lock()
+_lock = threading.Lock()
+_current: "_Probe | None" = None
+STALE_S = 10.0
 # Connection keywords Django builds that are not libpq's.
 _NOT_LIBPQ = {"cursor_factory", "context", "prepare_threshold", "server_side_binding", "pool", "assume_role",
               "isolation_level"}
@@ -31,38 +35,47 @@ def _conninfo(alias: str = "default") -> dict:
     return params
 
 
-def _probe(params: dict, outcome: dict) -> None:
-    try:
-        with psycopg.connect(**params, autocommit=True) as conn:
-            token = watchdog.arm(settings.HEALTH_TIMEOUT + 1, [lambda: conn])
-            try:
-                conn.execute("SELECT 1").fetchone()
-            finally:
-                watchdog.disarm(token)
-        outcome["ok"] = True
-    except Exception as exc:  # noqa: BLE001 (any failure is the answer)
-        outcome["error"] = exc.__class__.__name__
-    finally:
-        _running.release()
+class _Probe:
+    """One `SELECT 1` on a connection of its own, in a side thread; every check that arrives meanwhile waits
+    for this one."""
+
+    def __init__(self, params: dict):
+        self.started, self.done, self.outcome = time.monotonic(), threading.Event(), {}
+        threading.Thread(target=self._run, args=(params,), name="healthz", daemon=True).start()
+
+    def _run(self, params: dict) -> None:
+        try:
+            with psycopg.connect(**params, autocommit=True) as conn:
+                token = watchdog.arm(settings.HEALTH_TIMEOUT + 1, [lambda: conn])
+                try:
+                    conn.execute("SELECT 1").fetchone()
+                finally:
+                    watchdog.disarm(token)
+            self.outcome["ok"] = True
+        except Exception as exc:  # noqa: BLE001 (any failure is the answer)
+            self.outcome["error"] = exc.__class__.__name__
+        finally:
+            self.done.set()
+
+
+def _shared_probe() -> _Probe:
+    global _current
+    with _lock:
+        # A probe ends by itself within ~HEALTH_TIMEOUT + 3 s (connect timeout, watchdog); one older than
+        # STALE_S is not trusted to ever answer.
+        if _current is None or _current.done.is_set() or time.monotonic() - _current.started > STALE_S:
+            _current = _Probe(_conninfo())
+        return _current
 
 
 def check_database(timeout: float) -> tuple[bool, str]:
-    """(ok, French detail)."""
-    if not _running.acquire(blocking=False):
-        return False, "la base de données n'a pas répondu à la vérification précédente"
-    outcome: dict = {}
-    started = time.monotonic()
-    try:
-        thread = threading.Thread(target=_probe, args=(_conninfo(), outcome), name="healthz", daemon=True)
-        thread.start()
-    except Exception:
-        _running.release()
-        raise
-    thread.join(timeout)
-    if outcome.get("ok"):
-        return True, f"base de données joignable en {(time.monotonic() - started) * 1000:.0f} ms"
-    if "error" in outcome:
-        return False, f"la base de données refuse la connexion ({outcome['error']})"
+    """(ok, French detail), from the probe running now or a new one."""
+    probe = _shared_probe()
+    probe.done.wait(max(0.0, probe.started + timeout - time.monotonic()))
+    if probe.outcome.get("ok"):
+        return True, f"base de données joignable en {(time.monotonic() - probe.started) * 1000:.0f} ms"
+    if "error" in probe.outcome:
+        return False, f"la base de données refuse la connexion ({probe.outcome['error']})"
     return False, f"la base de données ne répond pas en moins de {timeout:g} s"
 
 

@@ -69,6 +69,15 @@ def test_healthy_database_is_served(server):
     assert get(server.url + PAGE).status == 404
 
 
+def test_health_checks_at_the_same_time_all_say_ok(server):
+    """A monitor and a load balancer asking at once: the checks share the running probe, none is a false 503
+    (each used to answer 503 while another's probe ran)."""
+    for _ in range(3):
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(lambda _: get(server.url + "/healthz"), range(12)))
+        assert [a.status for a in answers] == [200] * 12, [a.text for a in answers if a.status != 200]
+
+
 def test_stopped_database_is_a_fast_503_then_service_comes_back(server, cluster):
     get(server.url + API)  # a persistent connection exists when the database goes away
     cluster.stop()
