@@ -13,9 +13,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 from django.db import connection, transaction
 
 from annuaire import jobs
+from dispositifs import side_tables
 from dispositifs.themes import ThemeIndex
 from territoires.text import fold
 
@@ -167,19 +169,31 @@ def _import(path, run, state, *, source, profile, departement, dry_run, report_p
                                  departement=departement, defaults=prof.defaults if prof else None,
                                  geometries=sheet.geometries)
             batches = _Batches(source=source, counts=counts, report=report, colmap=colmap, ctx=ctx, timings=timings)
-            with writer.phase("rows"):
-                candidates, present_keys, unknown = _validate(sheet, colmap, ctx, report, counts, progress,
-                                                              flush=batches.write)
-            if archive_missing and unknown:
-                report.add(None, "", "", f"archivage des absents non appliqué : {unknown} ligne(s) illisible(s) "
-                           "peuvent nommer des actions encore proposées", WARNING, cause="archivage-suspendu")
-            batches.write(candidates, archive_missing=archive_missing and not unknown, present_keys=present_keys)
-            del candidates
-            timings["validate"] = time.perf_counter() - t1 - timings.get("write", 0.0)
+            # One refresh of the search's side tables for the whole run, after its last batch.
+            with side_tables.deferred():
+                try:
+                    with writer.phase("rows"):
+                        candidates, present_keys, unknown = _validate(sheet, colmap, ctx, report, counts,
+                                                                      progress, flush=batches.flush)
+                    if archive_missing and unknown:
+                        report.add(None, "", "", f"archivage des absents non appliqué : {unknown} ligne(s) "
+                                   "illisible(s) peuvent nommer des actions encore proposées", WARNING,
+                                   cause="archivage-suspendu")
+                    batches.write(candidates, archive_missing=archive_missing and not unknown,
+                                  present_keys=present_keys)
+                    del candidates
+                except BaseException as e:
+                    batches.settle(e)
+                    raise
+                t2 = time.perf_counter()
+            refresh = time.perf_counter() - t2
+            writer.PHASES["side tables"] += refresh
+            timings["write"] = timings.get("write", 0.0) + refresh
+            timings["validate"] = time.perf_counter() - t1 - timings["write"]
             if dry_run:
                 transaction.set_rollback(True)
             t3 = time.perf_counter()
-        timings["commit"] = time.perf_counter() - t3  # deferred foreign-key checks run here
+        timings["commit"] = time.perf_counter() - t3  # the deferred foreign-key checks of updates
     finally:
         sheet.close()
     if not dry_run:
@@ -200,14 +214,31 @@ def _import(path, run, state, *, source, profile, departement, dry_run, report_p
 
 class _Batches:
     """Writes validated candidates FLUSH_ROWS at a time inside the run's transaction, so memory is
-    bounded by the batch, not the file; a file below FLUSH_ROWS rows is written in one go."""
+    bounded by the batch, not the file; a file below FLUSH_ROWS rows is written in one go.
+
+    The side-table rows of a batch in the middle of the file are computed by PostgreSQL while the
+    next batch is read and validated: those statements go out in a pipeline without waiting, and
+    the next write (or `settle`) waits for them; an error in them fails the run there."""
 
     def __init__(self, *, source, counts, report, colmap, ctx, timings):
         self.source, self.counts, self.report, self.colmap, self.ctx = source, counts, report, colmap, ctx
         self.timings = timings
+        self.pipeline = None
 
-    def write(self, candidates, *, archive_missing: bool = False, present_keys=frozenset()) -> None:
+    def flush(self, candidates) -> None:
+        """A batch in the middle of the file (`_validate`'s callback)."""
+        self.write(candidates, behind=True)
+
+    def settle(self, error: BaseException | None = None) -> None:
+        """Wait for the statements sent behind (raises their error, unless `error` is already on its way)."""
+        pipeline, self.pipeline = self.pipeline, None
+        if pipeline is not None:
+            pipeline.__exit__(type(error) if error else None, error, error.__traceback__ if error else None)
+
+    def write(self, candidates, *, archive_missing: bool = False, present_keys=frozenset(),
+              behind: bool = False) -> None:
         t = time.perf_counter()
+        self.settle()
         with writer.phase("points"):  # points far from their commune, checked in one batch
             self.report.extend(check_lieux(self.ctx.suspects, label=self.colmap.label))
             self.ctx.suspects.clear()
@@ -223,6 +254,11 @@ class _Batches:
         self.counts.updated += result.updated
         self.counts.unchanged += result.unchanged
         self.counts.archived += result.archived
+        if behind and psycopg.Pipeline.is_supported():
+            self.pipeline = connection.connection.pipeline()
+            self.pipeline.__enter__()
+            with connection.cursor() as cursor:
+                side_tables.refresh_pending(cursor)
         self.timings["write"] = self.timings.get("write", 0.0) + time.perf_counter() - t
 
 

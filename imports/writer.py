@@ -29,6 +29,8 @@ from dispositifs.validation import structure_key as _structure_key
 from dispositifs.vocabulaires import Statut
 from territoires.text import fold
 
+from .trusted import trusted_copies
+
 BATCH_SIZE = 5000
 structure_key = lru_cache(maxsize=65536)(_structure_key)  # a few structures repeated over many rows
 DISPOSITIF = Dispositif._meta.db_table
@@ -218,16 +220,6 @@ def write_batch(cursor, batch, *, source: str, existing: dict, now) -> None:
     dcols = _columns(Dispositif)
     creates = [c for c in batch if c.import_key not in existing]
     updates = [c for c in batch if c.import_key in existing]
-    if creates:
-        # Ids taken from the table's sequence first, so the COPY carries them and nothing is read back.
-        cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{DISPOSITIF}', 'id')) FROM generate_series(1, %s)",
-                       [len(creates)])
-        for c, (pk,) in zip(creates, cursor.fetchall(), strict=True):
-            c.pk = pk
-        plan = _plan(Dispositif, ())
-        with phase("copy dispositifs"):
-            _copy(cursor, DISPOSITIF, [f.column for f in _columns(Dispositif, ())],
-                  (_row(plan, {"id": c.pk, **dispositif_values(c, source=source, now=now)}) for c in creates))
     if updates:
         for c in updates:
             c.pk = existing[c.import_key][0]
@@ -241,7 +233,33 @@ def write_batch(cursor, batch, *, source: str, existing: dict, now) -> None:
         with phase("children diff"):
             _replace_children(cursor, updates)
     if creates:
-        _write_children(cursor, creates)
+        _write_new(cursor, creates, source=source, now=now)
+
+
+def _write_new(cursor, creates, *, source: str, now) -> None:
+    """New dispositifs and their children, COPYed straight into their tables, their foreign keys
+    checked once per referenced row (imports.trusted)."""
+    # Ids taken from the table's sequence first, so the COPY carries them and nothing is read back.
+    cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{DISPOSITIF}', 'id')) FROM generate_series(1, %s)",
+                   [len(creates)])
+    for c, (pk,) in zip(creates, cursor.fetchall(), strict=True):
+        c.pk = pk
+    plan = _plan(Dispositif, ())
+    tables = [DISPOSITIF, LIEU, *(_m2m(field)[0] for field, _ in _M2M)]
+    with trusted_copies(cursor, _copy, tables=tables, new=(DISPOSITIF, "id", {c.pk for c in creates})) as copy:
+        with phase("copy dispositifs"):
+            copy(cursor, DISPOSITIF, [f.column for f in _columns(Dispositif, ())],
+                 (_row(plan, {"id": c.pk, **dispositif_values(c, source=source, now=now)}) for c in creates))
+        lieux = _lieu_rows(creates)
+        if lieux:
+            with phase("copy lieux"):
+                copy(cursor, LIEU, [f.column for f in _columns(Lieu)], lieux)
+        for field, values in _M2M:
+            table, column, target = _m2m(field)
+            rows = [(c.pk, v) for c in creates for v in values(c)]
+            if rows:
+                with phase(f"copy {field}"):
+                    copy(cursor, table, [column, target], rows)
 
 
 def _lieu_rows(batch) -> list:
@@ -263,20 +281,6 @@ def _m2m(field: str) -> tuple[str, str, str]:
     """(through table, its dispositif column, its target column) of a many-to-many field."""
     m2m = getattr(Dispositif, field).field
     return m2m.remote_field.through._meta.db_table, m2m.m2m_column_name(), m2m.m2m_reverse_name()
-
-
-def _write_children(cursor, batch) -> None:
-    """The lieux and M2M rows of new dispositifs, COPYed straight into their tables."""
-    lieux = _lieu_rows(batch)
-    if lieux:
-        with phase("copy lieux"):
-            _copy(cursor, LIEU, [f.column for f in _columns(Lieu)], lieux)
-    for field, values in _M2M:
-        table, column, target = _m2m(field)
-        rows = [(c.pk, v) for c in batch for v in values(c)]
-        if rows:
-            with phase(f"copy {field}"):
-                _copy(cursor, table, [column, target], rows)
 
 
 def _lieu_references() -> list[tuple[str, str, str]]:

@@ -1,0 +1,86 @@
+"""A first import COPYs its new rows without per-row foreign-key checks (imports.trusted): the writer
+locks each referenced row once and refuses a missing one itself; the search's side tables are
+refreshed for the new rows; batches written while the file is still read end up searchable too."""
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from dispositifs import side_tables
+from dispositifs.models import Dispositif, Lieu
+from dispositifs.side_tables import RechercheCouverture, RechercheLieu
+from imports import services, writer
+from imports.services import import_file
+from imports.trusted import trusted_copies
+from tests.import_files import write_csv
+
+pytestmark = pytest.mark.django_db
+
+HEADER = ["Identifiant", "Intitulé", "Structure", "Thématique", "Adresse", "Code postal", "Commune",
+          "Zone d'intervention"]
+
+
+def _rows(n):
+    places = [("21000", "Dijon"), ("69002", "Lyon"), ("35000", "Rennes")]
+    return [[f"T-{i}", f"Cours de FLE {i}", f"Asso {i % 4}", "FLE", f"{i} rue de la Gare", *places[i % 3],
+             "Côte-d'Or" if i % 5 == 0 else ""] for i in range(n)]
+
+
+def _check_foreign_keys():
+    with connection.cursor() as cursor:  # what a commit checks, now
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def test_a_file_written_in_batches_is_all_searchable(tmp_path, monkeypatch):
+    monkeypatch.setattr(services, "FLUSH_ROWS", 4)  # 11 rows: three batches, two refreshed behind the reading
+    result = import_file(write_csv(tmp_path / "f.csv", _rows(11), header=HEADER), source="s")
+    _check_foreign_keys()
+
+    assert result.summary() == "created=11 updated=0 unchanged=0 rejected=0"
+    lieux = set(Lieu.objects.filter(dispositif__source="s").values_list("id", "dispositif_id"))
+    assert len(lieux) == 11
+    assert set(RechercheLieu.objects.values_list("lieu_id", "dispositif_id")) == lieux
+    zoned = set(Dispositif.objects.filter(source="s", departements="21").values_list("id", flat=True))
+    assert len(zoned) == 3
+    assert set(RechercheCouverture.objects.filter(code="d21").values_list("dispositif_id", flat=True)) == zoned
+    # The same file again: nothing to write, nothing left pending.
+    assert import_file(write_csv(tmp_path / "f.csv", _rows(11), header=HEADER), source="s").counts.unchanged == 11
+    assert RechercheLieu.objects.count() == 11
+
+
+def _copy_lieu(commune_code):
+    """A new dispositif and one lieu in `commune_code`, through trusted_copies as the writer does."""
+    dispositif = Dispositif.objects.create(title="Atelier", status="publie")
+    tables, new = [writer.DISPOSITIF, writer.LIEU], (writer.DISPOSITIF, "id", {dispositif.pk})
+    with side_tables.deferred(), connection.cursor() as cursor, \
+            trusted_copies(cursor, writer._copy, tables=tables, new=new) as copy:
+        copy(cursor, writer.LIEU, ["dispositif_id", "commune_id", "point", "name", "address", "postal_code",
+                                   "precision", "accessibility", "opening_hours"],
+             [(dispositif.pk, commune_code, "SRID=4326;POINT(5.04 47.32)", "", "", "", "commune", "", "")])
+    return dispositif
+
+
+def test_a_reference_to_a_missing_row_is_refused_by_the_writer():
+    with pytest.raises(IntegrityError, match=r"territoires_commune\.code : 1 valeur\(s\) .*99999"), \
+            transaction.atomic():
+        _copy_lieu("99999")
+    assert not Lieu.objects.filter(commune_id="99999").exists()
+
+
+def test_new_rows_reach_the_side_tables_without_their_triggers():
+    dispositif = _copy_lieu("21231")
+    _check_foreign_keys()
+    assert list(RechercheLieu.objects.filter(dispositif_id=dispositif.pk).values_list("lieu_id", flat=True)) == \
+        list(dispositif.lieux.values_list("id", flat=True))
+
+
+def test_with_a_trigger_it_does_not_know_the_database_checks_as_before():
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE FUNCTION test_lieu_noop() RETURNS trigger LANGUAGE plpgsql AS "
+                       "$$ BEGIN RETURN NULL; END $$")
+        cursor.execute("CREATE TRIGGER test_lieu_noop AFTER INSERT ON dispositifs_lieu "
+                       "FOR EACH STATEMENT EXECUTE FUNCTION test_lieu_noop()")
+    # The foreign key's own error, when the constraints are checked.
+    with pytest.raises(IntegrityError, match="dispositifs_lieu_commune_id"), transaction.atomic():
+        _copy_lieu("99999")
+        _check_foreign_keys()
