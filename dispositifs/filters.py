@@ -25,7 +25,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import serializers
-from rest_framework.fields import SkipField, get_error_detail
+from rest_framework.fields import SkipField, empty, get_error_detail
 
 from .ouverture import Ouvert
 from .parametres import RAYON_MAX_KM, Booleen, Choix, Code, Entier, Langue, Rayon, Texte, Themes
@@ -314,7 +314,10 @@ class _Params(serializers.Serializer):
         values = {}
         for name, parser in cls.bound_fields().items():
             try:
-                values[name] = parser.run_validation(parser.get_value(params))
+                raw = parser.get_value(params)
+                # Absent: what run_validation(empty) gives an optional field, without its checks.
+                values[name] = parser.get_default() if raw is empty and not parser.required \
+                    else parser.run_validation(raw)
             except SkipField:
                 pass
             except (serializers.ValidationError, DjangoValidationError) as exc:

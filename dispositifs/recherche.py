@@ -250,11 +250,11 @@ def national_slice(filters: Filters, generation: int | None) -> tuple[int, dict]
     new slice on its next search. In this process first, then Django's cache, then the database."""
     signature = repr((generation, time.strftime("%Y-%m-%d"), connection.settings_dict["NAME"],
                       [getattr(filters, f.name) for f in FILTRES]))
-    key = "recherche:national-count:" + hashlib.sha1(signature.encode()).hexdigest()
     now = time.monotonic()
-    memo = _NATIONAL_MEMO.get(key)
+    memo = _NATIONAL_MEMO.get(signature)
     if memo is not None and memo[0] > now:
         return memo[1]
+    key = "recherche:national-count:" + hashlib.sha1(signature.encode()).hexdigest()
     hit = cache.get(key)
     if hit is None:
         sql, params = recherche_sql.build_national(filters)
@@ -265,7 +265,7 @@ def national_slice(filters: Filters, generation: int | None) -> tuple[int, dict]
         cache.set(key, hit, NATIONAL_CACHE_SECONDS)
     if len(_NATIONAL_MEMO) >= NATIONAL_MEMO_SIZE:
         _NATIONAL_MEMO.clear()
-    _NATIONAL_MEMO[key] = (now + NATIONAL_MEMO_SECONDS, hit)
+    _NATIONAL_MEMO[signature] = (now + NATIONAL_MEMO_SECONDS, hit)
     return hit
 
 

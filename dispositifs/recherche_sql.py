@@ -80,10 +80,14 @@ FACETTES = """
     ) f"""
 
 # The themes of one result `p`, in Theme order: one probe of the through table's index per result (as a
-# grouped CTE joined to the page, the generic plan aggregated the whole page again for every result).
+# grouped CTE joined to the page, the generic plan aggregated the whole page again for every result), then
+# one probe of the theme's primary key per theme (LIMIT 1 keeps the planner from hashing the whole
+# vocabulary again for every result: -0.15 ms a page on the bench data).
 PAGE_THEMES = f"""
         SELECT json_agg(json_build_object('slug', t.slug, 'label', t.label) ORDER BY t.parent_id, t.position, t.slug)
-        FROM {T_THEMES} dt JOIN {T_THEME} t ON t.slug = dt.theme_id WHERE dt.dispositif_id = p.id"""
+        FROM {T_THEMES} dt CROSS JOIN LATERAL (
+            SELECT t.slug, t.label, t.parent_id, t.position FROM {T_THEME} t WHERE t.slug = dt.theme_id LIMIT 1) t
+        WHERE dt.dispositif_id = p.id"""
 
 # The results of a page as JSON, from `page(id, level, dist, lieu_id, pos)`: what
 # api.serializers.ResultSerializer describes, with the `url` prefix bound as %(url)s.

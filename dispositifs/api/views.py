@@ -1,10 +1,11 @@
 """API v1 of the dispositifs: the near-me search and the catalogue. Thin: parse, call
 `dispositifs.recherche` / the QuerySet methods, shape the answer."""
 
+import functools
 import json
 
 from django.http import HttpResponse
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.generics import ListAPIView, RetrieveAPIView
@@ -71,6 +72,12 @@ class SearchErrorsMixin:
         return super().handle_exception(exc)
 
 
+@functools.lru_cache(maxsize=16)
+def _detail_prefix(script_prefix: str) -> str:
+    """The fiche URL less its id, by script prefix (reversing it on every search cost as much as parsing)."""
+    return reverse("dispositif-detail", args=[0])[: -len("0/")]
+
+
 class RechercheView(SearchErrorsMixin, APIView):
     renderer_classes = [JSONRenderer]
 
@@ -97,9 +104,8 @@ class RechercheView(SearchErrorsMixin, APIView):
         lang = langue.requested(request)
         place = resolve_place_from_params(values, deferred=True)   # an INSEE code: read by the statement
         page, size = values["page"], values["page_size"]
-        detail = reverse("dispositif-detail", args=[0])
         answer = apres.run_search(place, filters_from(values), offset=(page - 1) * size, limit=size,
-                                  url=request.build_absolute_uri(detail[: -len("0/")]))
+                                  url=request.build_absolute_uri(_detail_prefix(get_script_prefix())))
         url = request.build_absolute_uri()
         head = json.dumps({
             "lieu": place.as_dict(),
