@@ -303,8 +303,9 @@ class Gazetteer:
         return False
 
 
-# Collectivités d'outre-mer that files name but the COG of the 101 départements does not hold: their
-# current and former (Guadeloupe) INSEE codes and postal codes, so the report names them.
+# Collectivités d'outre-mer that files name: Saint-Martin and Saint-Barthélemy are loaded as places
+# (fixtures/territoires/collectivites.csv, old Guadeloupe codes in anciennes-communes.csv); on a
+# database loaded before them, and for the others, the report names the collectivity.
 COLLECTIVITES = {"97801": "Saint-Martin", "97127": "Saint-Martin", "97150": "Saint-Martin",
                  "97701": "Saint-Barthélemy", "97123": "Saint-Barthélemy", "97133": "Saint-Barthélemy",
                  "saint martin": "Saint-Martin", "saint barthelemy": "Saint-Barthélemy"}
@@ -317,7 +318,12 @@ def collectivite(insee: str = "", postal_code: str = "", name: str = "") -> str 
         COLLECTIVITES.get(postal_code) if not name else None)
 
 
+_COM_POSTAL = {"97133": "977", "97150": "978"}  # Saint-Barthélemy, Saint-Martin: Guadeloupe's range
+
+
 def _dep_of_postal(cp: str) -> str:
+    if cp in _COM_POSTAL:
+        return _COM_POSTAL[cp]
     if cp.startswith("97"):
         return cp[:3]
     if cp.startswith("20"):

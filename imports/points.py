@@ -20,9 +20,13 @@ TOLERANCE_M = 500  # contours are simplified: 500 m, stricter than the 1 km the 
 # (name, EPSG) in the order tried: what French files use.
 PROJECTED = [("Lambert-93", 2154), ("Web Mercator", 3857), ("UTM 20N (Antilles)", 5490),
              ("UTM 22N (Guyane)", 2972), ("UTM 40S (La Réunion)", 2975), ("UTM 38S (Mayotte)", 4471)]
-# lon_min, lat_min, lon_max, lat_max of metropolitan France and the five DROM
+# lon_min, lat_min, lon_max, lat_max of metropolitan France, the five DROM, Saint-Martin, Saint-Barthélemy
 FRANCE_BOXES = [(-5.5, 41.2, 9.8, 51.3), (-61.9, 15.8, -60.9, 16.6), (-61.3, 14.3, -60.7, 15.0),
-                (-54.7, 2.0, -51.5, 6.0), (55.1, -21.5, 55.9, -20.8), (44.9, -13.1, 45.4, -12.5)]
+                (-54.7, 2.0, -51.5, 6.0), (55.1, -21.5, 55.9, -20.8), (44.9, -13.1, 45.4, -12.5),
+                (-63.17, 18.0, -62.95, 18.13), (-62.89, 17.86, -62.78, 17.94)]
+# A commune without contour (Saint-Martin, Saint-Barthélemy: none in the sources) is checked against
+# its chef-lieu's point: both islands lie within 8 km of it.
+NO_CONTOUR_RADIUS_M = 8_000
 
 
 def in_france(lon: float, lat: float) -> bool:
@@ -94,8 +98,12 @@ def _far_from(pairs: list[tuple[str, float, float]]) -> set[int]:
                 AND ST_Intersects(cp.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)))
             AND NOT EXISTS (  -- near: true distance in metres, only for the few points outside
                 SELECT 1 FROM territoires_communepiece cp WHERE cp.commune_id = p.code
-                AND ST_DWithin(cp.geom::geography, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)::geography, %s))""",
-                  [[p[0] for p in pairs], [p[1] for p in pairs], [p[2] for p in pairs], TOLERANCE_M])
+                AND ST_DWithin(cp.geom::geography, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)::geography, %s))
+            AND NOT EXISTS (  -- a commune without contour: near its chef-lieu
+                SELECT 1 FROM territoires_commune co WHERE co.code = p.code AND co.contour IS NULL
+                AND ST_DWithin(co.centre::geography, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326)::geography, %s))""",
+                  [[p[0] for p in pairs], [p[1] for p in pairs], [p[2] for p in pairs], TOLERANCE_M,
+                   NO_CONTOUR_RADIUS_M])
         return {i - 1 for (i,) in c.fetchall()}
 
 

@@ -73,14 +73,19 @@ def _simplified_contour(fmt: str) -> str:
 
 
 def departement_outline(code: str, *, tolerance: float = COMMUNE_TOLERANCE, fmt: str = "geojson"):
+    """(simplified contour, Leaflet bounds). A territory without contour (Saint-Martin,
+    Saint-Barthélemy) has no outline and is framed around its communes' points (about 8 km)."""
     expr = _simplified_contour(fmt)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {expr}, ST_XMin(contour), ST_YMin(contour), ST_XMax(contour), ST_YMax(contour) "
-                       "FROM territoires_departement WHERE code = %s", [tolerance, code])
+        cursor.execute(f"""
+            SELECT {expr}, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (
+                SELECT contour, coalesce(contour::box2d, (SELECT ST_Expand(ST_Extent(centre), 0.08)
+                    FROM territoires_commune WHERE departement_id = d.code)) AS e
+                FROM territoires_departement d WHERE code = %s) x""", [tolerance, code])
         row = cursor.fetchone()
-    if row is None or row[0] is None:
+    if row is None or row[1] is None:
         return None, None
-    geom = json.loads(row[0]) if fmt == "geojson" else bytes(row[0])
+    geom = None if row[0] is None else json.loads(row[0]) if fmt == "geojson" else bytes(row[0])
     return geom, [[row[2], row[1]], [row[4], row[3]]]  # Leaflet bounds [[south, west], [north, east]]
 
 

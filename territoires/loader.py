@@ -59,6 +59,26 @@ def _features(path: Path) -> list[dict]:
         return json.load(f)["features"]
 
 
+def _geojson(feature: dict) -> str | None:
+    return json.dumps(feature["geometry"]) if feature["geometry"] else None
+
+
+def _add_collectivites(path: Path, regions: list, departements: list, communes: list) -> None:
+    """The collectivités d'outre-mer of `collectivites.csv` (Saint-Barthélemy 977, Saint-Martin 978):
+    each is a région, a département and a commune of the same code and name, as the COG files them,
+    with the chef-lieu's point and no contour (none in the sources): places and coverage like the
+    others; maps draw the territories that have a contour."""
+    if not path.is_file():
+        return
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        regions.append({"properties": {"code": row["region"], "nom": row["nom"]}, "geometry": None})
+        departements.append({"properties": {"code": row["departement"], "nom": row["nom"], "region": row["region"]},
+                             "geometry": None})
+    communes.extend(rows)
+
+
 def _copy(cursor, table: str, columns: list[str], rows) -> None:
     with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
@@ -73,13 +93,15 @@ def _upsert(cursor, sql: str) -> LevelCount:
 
 
 def load_territoires(*, fixtures: Path = FIXTURES, progress: Callable[[str], None] = lambda _: None) -> LoadSummary:
-    """Load or refresh régions, départements, communes and commune pieces. Idempotent."""
+    """Load or refresh régions, départements, communes (and the collectivités d'outre-mer), EPCI and
+    commune pieces. Idempotent."""
     start = time.perf_counter()
     summary = LoadSummary()
     regions = _features(fixtures / "regions.geojson")
     departements = _features(fixtures / "departements.geojson")
     with open(fixtures / "communes.csv", encoding="utf-8", newline="") as f:
         communes = list(csv.DictReader(f))
+    _add_collectivites(fixtures / "collectivites.csv", regions, departements, communes)
     progress(f"lu : {len(regions)} régions, {len(departements)} départements, {len(communes)} communes")
     contours = {f["properties"]["code"]: json.dumps(f["geometry"]) for f in _features(
         fixtures / "communes-contours-simplifies.geojson.gz")}
@@ -95,9 +117,9 @@ def load_territoires(*, fixtures: Path = FIXTURES, progress: Callable[[str], Non
                 ON COMMIT DROP;
         """)
         _copy(c, "stage_region", ["code", "nom", "geojson"],
-              ((f["properties"]["code"], f["properties"]["nom"], json.dumps(f["geometry"])) for f in regions))
+              ((f["properties"]["code"], f["properties"]["nom"], _geojson(f)) for f in regions))
         _copy(c, "stage_departement", ["code", "nom", "nom_normalise", "region", "geojson"],
-              ((p["code"], p["nom"], fold(p["nom"]), p["region"], json.dumps(f["geometry"]))
+              ((p["code"], p["nom"], fold(p["nom"]), p["region"], _geojson(f))
                for f in departements for p in [f["properties"]]))
         _copy(c, "stage_commune",
               ["code", "nom", "nom_normalise", "departement", "region", "codes_postaux", "population", "lon", "lat",

@@ -20,7 +20,7 @@ def by_code(rows):
 
 def test_departement_counts_local_vs_national_and_region_coverage(case):
     rows = by_code(densite_departements())
-    assert len(rows) == 101
+    assert len(rows) == 101 + 2   # with Saint-Barthélemy and Saint-Martin
     # A (lieu), C (région Bretagne), F (département + lieu, counted once); B national, D draft excluded.
     assert rows["35"].actions == 3
     # Coverage by région counts in each of its départements.
@@ -70,7 +70,7 @@ def test_api_densite_departements_shape(case, client):
     response = client.get("/api/v1/densite/departements/")
     assert response.status_code == 200
     data = response.json()
-    assert data["count"] == 101 and "attribution" in data and data["date"]
+    assert data["count"] == 101 + 2 and "attribution" in data and data["date"]
     ille = next(r for r in data["results"] if r["code"] == "35")
     assert ille["actions"] == 3
     assert ille["region"] == {"code": "53", "nom": "Bretagne"}

@@ -10,17 +10,19 @@ pytestmark = pytest.mark.django_db
 
 
 def test_counts_match_the_cog():
-    assert Region.objects.count() == 18
-    assert Departement.objects.count() == 101
-    assert Commune.objects.count() == 34875
-    assert Commune.objects.filter(contour__isnull=True).count() == 0
+    # the 101 départements and their 18 régions, and Saint-Barthélemy and Saint-Martin (région,
+    # département and commune each, without contour: tests/test_collectivites.py)
+    assert Region.objects.count() == 18 + 2
+    assert Departement.objects.count() == 101 + 2
+    assert Commune.objects.count() == 34875 + 2
+    assert set(Commune.objects.filter(contour__isnull=True).values_list("code", flat=True)) == {"97701", "97801"}
 
 
 def test_second_load_changes_nothing():
     summary = load_territoires()
     assert not summary.changed
-    assert summary.communes.unchanged == 34875
-    assert summary.departements.unchanged == 101 and summary.regions.unchanged == 18
+    assert summary.communes.unchanged == 34875 + 2
+    assert summary.departements.unchanged == 101 + 2 and summary.regions.unchanged == 18 + 2
 
 
 def test_a_changed_commune_is_rewritten_and_only_it():
@@ -40,7 +42,7 @@ def test_codes_keep_leading_zeros_and_corsica():
 def test_populations_are_summed_up_the_hierarchy():
     assert Departement.objects.get(code="75").population == Commune.objects.get(code="75056").population
     total = sum(Region.objects.values_list("population", flat=True))
-    assert total == 68_350_798
+    assert total == 68_350_798 + 10_660 + 31_160   # the 101 départements, Saint-Barthélemy, Saint-Martin
 
 
 def test_every_commune_centre_lies_in_its_departement_within_1_km():
