@@ -73,7 +73,7 @@ CONF
 # ANNUAIRE_REPLICA_PORT (5462), data in $BASE/pg-replica. It follows every database of the primary
 # through a replication slot (the WAL it still needs is kept even under a burst of writes), bounded
 # by max_slot_wal_keep_size on the primary: a replica left stopped never fills the disk (past 4 GB
-# its slot is lost; `replica drop` + `replica start` takes a fresh copy).
+# its slot is lost, and `replica start` then takes a fresh copy by itself).
 REPLICA_PORT=${ANNUAIRE_REPLICA_PORT:-5462}
 SLOT=annuaire_replica_$REPLICA_PORT
 RDATA="$BASE/pg-replica"
@@ -83,6 +83,15 @@ replica_running() { "${RUNAS[@]}" "$BIN/pg_ctl" -D "$RDATA" status >/dev/null 2>
 
 replica_start() {
   running || start
+  # A copy whose slot the primary gave up (wal_status lost, past max_slot_wal_keep_size) or dropped can
+  # never catch up again: take a fresh one instead of serving an old state forever.
+  local slot
+  slot=$(psql_ -d postgres -c "SELECT coalesce((SELECT wal_status FROM pg_replication_slots WHERE slot_name = '$SLOT'), 'missing')")
+  if [ -f "$RDATA/PG_VERSION" ] && { [ "$slot" = lost ] || [ "$slot" = missing ]; }; then
+    echo "==> the replica's slot $SLOT is lost or missing: the copy in $RDATA cannot catch up, taking a fresh one"
+    replica_running && "${RUNAS[@]}" "$BIN/pg_ctl" -D "$RDATA" -m fast stop >/dev/null
+    rm -rf "$RDATA"
+  fi
   if [ ! -f "$RDATA/PG_VERSION" ]; then
     echo "==> pg_basebackup of 127.0.0.1:$PORT into $RDATA (slot $SLOT)"
     psql_ -d postgres -c "ALTER SYSTEM SET max_slot_wal_keep_size = '4GB'" -c "SELECT pg_reload_conf()" >/dev/null
