@@ -193,4 +193,5 @@ def run(*, duration: int = 15, connections=(10, 50), limits: bool = True, log=pr
         ]
     measures.append(Measure("clients lourds : réponses 5xx ou sans réponse", heavy_failures, "", 0,
                             higher_is_better=False))
+    log(f"charge à la fin : {os.getloadavg()[0]:.2f}")
     return measures
