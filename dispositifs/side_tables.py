@@ -135,6 +135,10 @@ def render_triggers() -> str:
     themes = next(c for c in columns if c.name == "themes")
     fill = {
         "COLUMNS": ", ".join(c.name for c in columns),
+        # a refresh rewrites only the rows that changed (ON CONFLICT .. DO UPDATE .. WHERE distinct)
+        "SET": ", ".join(f"{c.name} = EXCLUDED.{c.name}" for c in columns),
+        "OLD": ", ".join(f"t.{c.name}" for c in columns),
+        "NEW": ", ".join(f"EXCLUDED.{c.name}" for c in columns),
         "SOURCES": ", ".join(c.source for c in columns).replace("'", "''"),
         "THEMES": themes.source.replace("'", "''"),
         "TRIGGERS": "\n".join(_triggers()),

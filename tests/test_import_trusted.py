@@ -2,6 +2,8 @@
 locks each referenced row once and refuses a missing one itself; the search's side tables are
 refreshed for the new rows; batches written while the file is still read end up searchable too."""
 
+import json
+
 import pytest
 from django.db import IntegrityError, connection, transaction
 
@@ -84,3 +86,30 @@ def test_with_a_trigger_it_does_not_know_the_database_checks_as_before():
     with pytest.raises(IntegrityError, match="dispositifs_lieu_commune_id"), transaction.atomic():
         _copy_lieu("99999")
         _check_foreign_keys()
+
+
+def _side_rows():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_jsonb(r) - 'point' || jsonb_build_object('p', ST_AsText(point)) "
+                       "FROM dispositifs_recherche_lieu r ORDER BY lieu_id")
+        lieux = [json.loads(row[0]) for row in cursor.fetchall()]
+        cursor.execute("SELECT to_jsonb(r) FROM dispositifs_recherche_couverture r ORDER BY dispositif_id, code")
+        return lieux, [json.loads(row[0]) for row in cursor.fetchall()]
+
+
+def test_a_bulk_update_leaves_the_side_tables_as_a_full_recompute_would(tmp_path):
+    header = [*HEADER, "Gratuit"]
+    first = [[*row, "Oui"] for row in _rows(9)]
+    assert import_file(write_csv(tmp_path / "a.csv", first, header=header), source="s").counts.created == 9
+    second = [[*row[:-1], "Non" if i % 2 else "Oui"] for i, row in enumerate(first)]   # `free`, a filter column
+    second[1][5:8] = ["35000", "Rennes", "Rhône"]   # moved, another zone
+    second[2][3] = "Accès aux droits"               # other themes
+    del second[4]                                   # archived with --archive-missing
+    result = import_file(write_csv(tmp_path / "b.csv", second, header=header), source="s", archive_missing=True)
+    assert (result.counts.updated, result.counts.archived) == (5, 1), result.summary()
+
+    written = _side_rows()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT recherche_refresh_all()")
+    assert written == _side_rows()
+    assert len(written[0]) == 8 and {r["free"] for r in written[0]} == {True, False}

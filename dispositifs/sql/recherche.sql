@@ -21,34 +21,64 @@ BEGIN
         ON CONFLICT (lieu_id) DO NOTHING' USING lieux;
 END $fn$;
 
--- The lieux rows of the dispositifs given by `ids`.
+-- The lieux rows of the dispositifs given by `ids`. Only what differs is written: a row whose values
+-- are the same is left alone, one whose filter column changed (`free`) is updated in place (HOT: the
+-- table leaves room on its pages, the indexed point and keys are unchanged), so a bulk update of
+-- contact details costs no GiST work. Into an empty slice (a first import) a plain INSERT.
 CREATE OR REPLACE FUNCTION recherche_refresh_lieux(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+    present boolean;
 BEGIN
-    EXECUTE 'DELETE FROM dispositifs_recherche_lieu WHERE dispositif_id = ANY($1)' USING ids;
-    EXECUTE 'INSERT INTO dispositifs_recherche_lieu (lieu_id, dispositif_id, point, national, end_date, @COLUMNS@)
+    EXECUTE 'SELECT EXISTS (SELECT 1 FROM dispositifs_recherche_lieu WHERE dispositif_id = ANY($1))'
+        INTO present USING ids;
+    IF NOT present THEN
+        EXECUTE 'INSERT INTO dispositifs_recherche_lieu (lieu_id, dispositif_id, point, national, end_date, @COLUMNS@)
+            SELECT l.id, l.dispositif_id, l.point, d.national, d.end_date, @SOURCES@
+            FROM dispositifs_dispositif d JOIN dispositifs_lieu l ON l.dispositif_id = d.id
+            WHERE d.status = ''publie'' AND d.id = ANY($1)' USING ids;
+        RETURN;
+    END IF;
+    EXECUTE 'DELETE FROM dispositifs_recherche_lieu r WHERE r.dispositif_id = ANY($1) AND NOT EXISTS (
+            SELECT 1 FROM dispositifs_lieu l JOIN dispositifs_dispositif d ON d.id = l.dispositif_id
+            WHERE l.id = r.lieu_id AND l.dispositif_id = r.dispositif_id AND d.status = ''publie'')' USING ids;
+    EXECUTE 'INSERT INTO dispositifs_recherche_lieu AS t (lieu_id, dispositif_id, point, national, end_date, @COLUMNS@)
         SELECT l.id, l.dispositif_id, l.point, d.national, d.end_date, @SOURCES@
         FROM dispositifs_dispositif d JOIN dispositifs_lieu l ON l.dispositif_id = d.id
-        WHERE d.status = ''publie'' AND d.id = ANY($1)' USING ids;
+        WHERE d.status = ''publie'' AND d.id = ANY($1)
+        ON CONFLICT (lieu_id) DO UPDATE SET dispositif_id = EXCLUDED.dispositif_id, point = EXCLUDED.point,
+            national = EXCLUDED.national, end_date = EXCLUDED.end_date, @SET@
+        WHERE (t.dispositif_id, t.point::bytea, t.national, t.end_date, @OLD@)
+            IS DISTINCT FROM (EXCLUDED.dispositif_id, EXCLUDED.point::bytea, EXCLUDED.national, EXCLUDED.end_date, @NEW@)'
+        USING ids;
 END $fn$;
 
 -- The couverture rows (one per code: c<commune>, d<département>, r<région>, n for national) of
--- the dispositifs given by `ids`.
+-- the dispositifs given by `ids`; as above, only the rows that differ are written.
 CREATE OR REPLACE FUNCTION recherche_refresh_couverture(ids bigint[]) RETURNS void LANGUAGE plpgsql AS $fn$
 BEGIN
-    EXECUTE 'DELETE FROM dispositifs_recherche_couverture WHERE dispositif_id = ANY($1)' USING ids;
-    EXECUTE 'INSERT INTO dispositifs_recherche_couverture
+    EXECUTE 'WITH fresh AS MATERIALIZED (
+            SELECT d.id AS dispositif_id, x.code, x.level, d.title, d.national, d.end_date, @SOURCES@
+            FROM (
+                SELECT dispositif_id, ''c'' || commune_id, 1 FROM dispositifs_dispositif_communes
+                WHERE dispositif_id = ANY($1)
+                UNION ALL SELECT dispositif_id, ''d'' || departement_id, 2 FROM dispositifs_dispositif_departements
+                WHERE dispositif_id = ANY($1)
+                UNION ALL SELECT dispositif_id, ''r'' || region_id, 3 FROM dispositifs_dispositif_regions
+                WHERE dispositif_id = ANY($1)
+                UNION ALL SELECT id, ''n'', 4 FROM dispositifs_dispositif WHERE national AND id = ANY($1)
+            ) x(dispositif_id, code, level) JOIN dispositifs_dispositif d ON d.id = x.dispositif_id
+            WHERE d.status = ''publie''),
+        gone AS (
+            DELETE FROM dispositifs_recherche_couverture r WHERE r.dispositif_id = ANY($1)
+            AND NOT EXISTS (SELECT 1 FROM fresh f WHERE f.dispositif_id = r.dispositif_id AND f.code = r.code))
+        INSERT INTO dispositifs_recherche_couverture AS t
             (dispositif_id, code, level, title, national, end_date, @COLUMNS@)
-        SELECT d.id, x.code, x.level, d.title, d.national, d.end_date, @SOURCES@
-        FROM (
-            SELECT dispositif_id, ''c'' || commune_id, 1 FROM dispositifs_dispositif_communes
-            WHERE dispositif_id = ANY($1)
-            UNION ALL SELECT dispositif_id, ''d'' || departement_id, 2 FROM dispositifs_dispositif_departements
-            WHERE dispositif_id = ANY($1)
-            UNION ALL SELECT dispositif_id, ''r'' || region_id, 3 FROM dispositifs_dispositif_regions
-            WHERE dispositif_id = ANY($1)
-            UNION ALL SELECT id, ''n'', 4 FROM dispositifs_dispositif WHERE national AND id = ANY($1)
-        ) x(dispositif_id, code, level) JOIN dispositifs_dispositif d ON d.id = x.dispositif_id
-        WHERE d.status = ''publie''' USING ids;
+        SELECT * FROM fresh
+        ON CONFLICT (dispositif_id, code) DO UPDATE SET level = EXCLUDED.level, title = EXCLUDED.title,
+            national = EXCLUDED.national, end_date = EXCLUDED.end_date, @SET@
+        WHERE (t.level, t.title, t.national, t.end_date, @OLD@)
+            IS DISTINCT FROM (EXCLUDED.level, EXCLUDED.title, EXCLUDED.national, EXCLUDED.end_date, @NEW@)'
+        USING ids;
     INSERT INTO dispositifs_recherche_generation DEFAULT VALUES;
 END $fn$;
 
