@@ -111,7 +111,8 @@ class Dispositif(models.Model):
     communes = models.ManyToManyField(Commune, blank=True, related_name="+", verbose_name="communes couvertes")
     # Life cycle and provenance
     status = models.CharField("statut", max_length=10, choices=Statut.choices, default=Statut.BROUILLON)
-    source = models.SlugField(max_length=80, blank=True, help_text="Producteur de la donnée (import).")
+    # No index of its own: the unique (source, import_key) one serves `source = …` (import writes pay per index).
+    source = models.SlugField(max_length=80, blank=True, db_index=False, help_text="Producteur de la donnée (import).")
     external_id = models.CharField("identifiant externe", max_length=120, blank=True)
     import_key = models.CharField(max_length=64, blank=True, editable=False)
     content_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -126,7 +127,6 @@ class Dispositif(models.Model):
         ordering = ["title"]
         indexes = [
             models.Index(fields=["status"], name="dispositif_status_idx"),
-            models.Index(fields=["source", "import_key"], name="dispositif_provenance_idx"),
             models.Index(fields=["national"], name="dispositif_national_idx", condition=Q(national=True)),
             GinIndex(fields=["publics"], name="dispositif_publics_gin"),
             GinIndex(fields=["languages"], name="dispositif_languages_gin"),
@@ -159,7 +159,7 @@ class Lieu(models.Model):
     name = models.CharField("nom du lieu", max_length=200, blank=True)
     address = models.CharField("adresse", max_length=300, blank=True)
     postal_code = models.CharField("code postal", max_length=5, blank=True)
-    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="lieux")
+    commune = models.ForeignKey(Commune, on_delete=models.PROTECT, related_name="lieux", db_index=False)  # Meta
     point = models.PointField(srid=4326, geography=True)
     precision = models.CharField(
         "précision du géocodage", max_length=10, choices=Precision.choices, default=Precision.COMMUNE)
