@@ -19,7 +19,7 @@ from operator import itemgetter
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import CASCADE, JSONField
+from django.db.models import JSONField
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
@@ -29,6 +29,7 @@ from dispositifs.validation import structure_key as _structure_key
 from dispositifs.vocabulaires import Statut
 from territoires.text import fold
 
+from .lieu_refs import hold_references, move_references
 from .trusted import trusted_copies
 
 BATCH_SIZE = 5000
@@ -283,41 +284,6 @@ def _m2m(field: str) -> tuple[str, str, str]:
     return m2m.remote_field.through._meta.db_table, m2m.m2m_column_name(), m2m.m2m_reverse_name()
 
 
-def _lieu_references() -> list[tuple[str, str, str]]:
-    """(table, primary key, column) of every database foreign key to a lieu whose rows go with it
-    (on_delete=CASCADE: a temporary closure…), found from the models: the writer names no app that
-    points at lieux."""
-    return [(rel.related_model._meta.db_table, rel.related_model._meta.pk.column, rel.field.column)
-            for rel in Lieu._meta.related_objects
-            if (rel.one_to_many or rel.one_to_one) and rel.field.db_constraint and rel.on_delete is CASCADE]
-
-
-def _hold_lieu_references(cursor) -> list[tuple[str, str, str]]:
-    """Before the lieux of changed dispositifs are replaced: note, for each row pointing at one of
-    them, the lieu's dispositif, commune and address (the foreign keys are deferred to the commit)."""
-    held = []
-    for n, (table, pk, column) in enumerate(_lieu_references()):
-        cursor.execute(f"""
-            DROP TABLE IF EXISTS stage_ref_{n}; CREATE TEMP TABLE stage_ref_{n} ON COMMIT DROP AS
-            SELECT t.{pk} AS ref, l.dispositif_id, l.commune_id, l.address FROM {table} t JOIN {LIEU} l
-                ON l.id = t.{column} WHERE l.dispositif_id IN (SELECT id FROM stage_lieu_changed)""")
-        held.append((table, pk, column))
-    return held
-
-
-def _move_lieu_references(cursor, held) -> None:
-    """Point them at the new lieu at the same address in the same commune, else at the dispositif's
-    only lieu; a row whose lieu left the file goes with it, as the model's CASCADE says."""
-    for n, (table, pk, column) in enumerate(held):
-        target = (f"coalesce((SELECT min(l.id) FROM {LIEU} l WHERE l.dispositif_id = s.dispositif_id "
-                  f"AND l.commune_id IS NOT DISTINCT FROM s.commune_id AND l.address = s.address), "
-                  f"(SELECT min(l.id) FROM {LIEU} l WHERE l.dispositif_id = s.dispositif_id HAVING count(*) = 1))")
-        cursor.execute(f"""
-            DELETE FROM {table} t USING stage_ref_{n} s WHERE t.{pk} = s.ref AND {target} IS NULL;
-            UPDATE {table} t SET {column} = {target} FROM stage_ref_{n} s WHERE t.{pk} = s.ref;
-            DROP TABLE stage_ref_{n}""")
-
-
 def _replace_children(cursor, batch) -> None:
     """The lieux and M2M rows of updated dispositifs, staged and compared in SQL: only what differs
     is deleted and inserted. An update that leaves them alone (a new phone number) then costs no
@@ -339,11 +305,11 @@ def _replace_children(cursor, batch) -> None:
         FULL JOIN (SELECT {grouped}, count(*) AS k FROM stage_lieu GROUP BY {by}) n
             ON {' AND '.join(f"o.{c} = n.{c}" for c in cols)} AND o.k = n.k
         WHERE o.dispositif_id IS NULL OR n.dispositif_id IS NULL""", [ids])
-    held = _hold_lieu_references(cursor)
+    held = hold_references(cursor)
     cursor.execute(f"DELETE FROM {LIEU} WHERE dispositif_id IN (SELECT id FROM stage_lieu_changed)")
     cursor.execute(f"INSERT INTO {LIEU} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM stage_lieu "
                    f"WHERE dispositif_id IN (SELECT id FROM stage_lieu_changed)")
-    _move_lieu_references(cursor, held)
+    move_references(cursor, held)
     cursor.execute("DROP TABLE stage_lieu, stage_lieu_changed")
     # M2M rows are sets (one row per dispositif and target): delete the missing, insert the new.
     cursor.execute("DROP TABLE IF EXISTS stage_m2m; "
@@ -361,21 +327,33 @@ def _replace_children(cursor, batch) -> None:
     cursor.execute("DROP TABLE stage_m2m")
 
 
+def _existing(source: str, keys: set) -> dict:
+    """{import key: (id, content hash, status)} of the source's dispositifs among `keys` (a batch's:
+    not the whole source again for every batch)."""
+    if not keys:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT import_key, id, content_hash, status FROM {DISPOSITIF} "
+                       "WHERE source = %s AND import_key = ANY(%s)", [source, list(keys)])
+        return {key: (pk, chash, status) for key, pk, chash, status in cursor.fetchall()}
+
+
 def upsert(candidates, *, source: str, archive_missing: bool, present_keys: set, progress=None) -> WriteResult:
     """Create, update or leave each candidate; optionally archive the source's absent dispositifs."""
     result = WriteResult()
     now = timezone.now()
-    existing = {key: (pk, chash, status) for pk, key, chash, status in
-                Dispositif.objects.filter(source=source).values_list("id", "import_key", "content_hash", "status")}
+    existing = _existing(source, {c.import_key for c in candidates})
+    legacy = {c.import_key: place_key(c) for c in candidates  # imported when the key held the place
+              if c.import_key.startswith("s:") and c.import_key not in existing}
+    existing.update(_existing(source, set(legacy.values())))
     todo, legacy_present = [], set()
     for cand in candidates:  # counted in rows: a dispositif given on several rows (one per lieu) counts each
         old = existing.get(cand.import_key)
-        if old is None and cand.import_key.startswith("s:"):
-            legacy = place_key(cand)  # imported when the key held the place: the same dispositif
-            old = existing.get(legacy)
+        if old is None and cand.import_key in legacy:  # the same dispositif
+            old = existing.get(legacy[cand.import_key])
             if old is not None:
                 existing[cand.import_key] = old
-                legacy_present.add(legacy)
+                legacy_present.add(legacy[cand.import_key])
         if old is None:
             result.created += cand.rows
             todo.append(cand)

@@ -113,3 +113,18 @@ def test_a_bulk_update_leaves_the_side_tables_as_a_full_recompute_would(tmp_path
         cursor.execute("SELECT recherche_refresh_all()")
     assert written == _side_rows()
     assert len(written[0]) == 8 and {r["free"] for r in written[0]} == {True, False}
+
+
+def test_a_dispositif_kept_under_its_former_key_is_found_again(tmp_path):
+    """Imports made when the key held the place (title + structure + commune) are matched by that
+    key: the batch's keys are looked up, the former ones too, never created twice."""
+    rows = [row[1:] for row in _rows(3)]   # no identifiant: the key is title + structure
+    path = write_csv(tmp_path / "f.csv", rows, header=HEADER[1:])
+    assert import_file(path, source="s").counts.created == 3
+    first = Dispositif.objects.filter(source="s").order_by("id").first()
+    as_then = type("Row", (), {"fields": {"title": first.title}, "structure": {"name": first.structure.name},
+                               "lieux": [{"commune": first.lieux.get().commune}], "coverage": None})()
+    Dispositif.objects.filter(pk=first.pk).update(import_key=writer.place_key(as_then))   # as stored back then
+    again = import_file(path, source="s")
+    assert again.summary() == "created=0 updated=0 unchanged=3 rejected=0"
+    assert Dispositif.objects.filter(source="s").count() == 3
