@@ -132,6 +132,40 @@ def measure(searches: list[dict]) -> dict:
     return {name: percentiles(samples) for name, samples in times.items()}
 
 
+def breakdown(searches: list[dict]) -> dict:
+    """Where a request's time goes (medians in ms, printed beside the figures, not a measure of its own):
+    `sql` the search statements inside the view (local and, on a miss, national), `view` the view's own
+    Python (parsing, JSON head), `stack` the rest (test client, middleware, DRF), by timing the view's
+    `get` and `recherche._bounded` around the same requests."""
+    from dispositifs.api.views import RechercheView
+
+    spent = {"sql": 0.0, "get": 0.0}
+    originals = (recherche._bounded, RechercheView.get)
+
+    def timed(function, key):
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[key] += (time.perf_counter() - start) * 1000
+        return wrapper
+
+    recherche._bounded, RechercheView.get = timed(originals[0], "sql"), timed(originals[1], "get")
+    rows = []
+    client = Client()
+    try:
+        for params in searches:
+            spent.update(sql=0.0, get=0.0)
+            start = time.perf_counter()
+            client.get("/api/v1/recherche/", params)
+            total = (time.perf_counter() - start) * 1000
+            rows.append((total, spent["sql"], spent["get"] - spent["sql"], total - spent["get"]))
+    finally:
+        recherche._bounded, RechercheView.get = originals
+    return {name: statistics.median(row[i] for row in rows) for i, name in enumerate(("http", "sql", "view", "stack"))}
+
+
 def agreement(searches: list[dict], n: int = 5) -> tuple[int, int]:
     """The fast statement and the ORM definition (`reachable_from`) on the first n searches with a
     radius of at most 10 km (beyond, the 200-nearest-lieux cap may legitimately cut proximity):
