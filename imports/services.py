@@ -238,7 +238,8 @@ class _Batches:
     def write(self, candidates, *, archive_missing: bool = False, present_keys=frozenset(),
               behind: bool = False) -> None:
         t = time.perf_counter()
-        self.settle()
+        with writer.phase("side tables behind"):
+            self.settle()
         with writer.phase("points"):  # points far from their commune, checked in one batch
             self.report.extend(check_lieux(self.ctx.suspects, label=self.colmap.label))
             self.ctx.suspects.clear()

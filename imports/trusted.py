@@ -18,6 +18,7 @@ module does not know (one added later runs as before, never skipped in silence).
 """
 
 from contextlib import contextmanager
+from operator import itemgetter
 
 from django.db import IntegrityError
 
@@ -61,19 +62,12 @@ class _Copies:
         self.references: dict[tuple[str, str], set] = {}
 
     def __call__(self, cursor, table: str, columns: list[str], rows) -> None:
-        if self.plan is None:
-            self.write(cursor, table, columns, rows)
-            return
-        watched = [(i, self.references.setdefault(self.plan[table][col], set()))
-                   for i, col in enumerate(columns) if col in self.plan[table]]
-        self.write(cursor, table, columns, self._noting(rows, watched))
-
-    @staticmethod
-    def _noting(rows, watched):
-        for row in rows:
-            for i, seen in watched:
-                seen.add(row[i])
-            yield row
+        if self.plan is not None:
+            rows = rows if isinstance(rows, list) else list(rows)
+            for i, column in enumerate(columns):
+                if column in self.plan[table]:
+                    self.references.setdefault(self.plan[table][column], set()).update(map(itemgetter(i), rows))
+        self.write(cursor, table, columns, rows)
 
 
 @contextmanager

@@ -247,11 +247,13 @@ def _write_new(cursor, creates, *, source: str, now) -> None:
         c.pk = pk
     plan = _plan(Dispositif, ())
     tables = [DISPOSITIF, LIEU, *(_m2m(field)[0] for field, _ in _M2M)]
-    with trusted_copies(cursor, _copy, tables=tables, new=(DISPOSITIF, "id", {c.pk for c in creates})) as copy:
+    new = (DISPOSITIF, "id", {c.pk for c in creates})
+    with phase("new rows"), trusted_copies(cursor, _copy, tables=tables, new=new) as copy:
         with phase("copy dispositifs"):
             copy(cursor, DISPOSITIF, [f.column for f in _columns(Dispositif, ())],
                  (_row(plan, {"id": c.pk, **dispositif_values(c, source=source, now=now)}) for c in creates))
-        lieux = _lieu_rows(creates)
+        with phase("rows lieux"):
+            lieux = _lieu_rows(creates)
         if lieux:
             with phase("copy lieux"):
                 copy(cursor, LIEU, [f.column for f in _columns(Lieu)], lieux)
