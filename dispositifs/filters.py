@@ -292,7 +292,7 @@ def _catalogue_fields() -> dict:
                             help_text="Code du département : un lieu dedans, ou une couverture qui le nomme, nomme sa "
                             "région ou une de ses communes. / Département code: a lieu in it, or a coverage naming "
                             "it, its région or one of its communes."),
-        "region": Code(r"\d{2}", required=False, default=None, help_text="Code de la région (même règle). / "
+        "region": Code(r"\d{2,3}", required=False, default=None, help_text="Code de la région (même règle). / "
                        "Région code (same rule)."),
         "structure": Entier(required=False, default=None, min_value=1, max_value=2**62,
                             help_text="Identifiant de la structure porteuse. / Id of the structure running it."),
