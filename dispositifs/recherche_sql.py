@@ -67,7 +67,7 @@ def key_where(filters, alias: str, params: dict) -> str:
         if filtre.active(value):
             params[f"{filtre.name}_cles"] = filtre.key_values(value)
             conds.append(f"recherche_cles({alias}.{filtre.key}) && "
-                         f"ARRAY(SELECT hashtext(s) FROM unnest(%({filtre.name}_cles)s::varchar[]) s)")
+                         f"(ARRAY[1] || ARRAY(SELECT hashtext(s) FROM unnest(%({filtre.name}_cles)s::varchar[]) s))")
     return " AND ".join(conds)
 
 
@@ -246,11 +246,12 @@ def local_function() -> str:
             parts.append(f"(%({filtre.name})s IS NULL OR ({fragment}))")
         return " AND ".join(parts)
 
-    # In the index's own terms (recherche_cles): the hashed elements wanted, or the sentinel 0 every row has.
+    # In the index's own terms (recherche_cles): the hashed elements wanted and the wildcard 1 (a row with
+    # too many elements for the index to hold), or the sentinel 0 every row has.
     keys = " AND ".join(["true"] + [f"recherche_cles(l.{f.key}) && v_{f.name}_cles" for f in keyed_filters()])
     hashed = "".join(f"""
     v_{f.name}_cles int[] := CASE WHEN p_{f.name}_cles IS NULL THEN ARRAY[0]
-                                  ELSE ARRAY(SELECT hashtext(s) FROM unnest(p_{f.name}_cles) s) END;"""
+                                  ELSE ARRAY[1] || ARRAY(SELECT hashtext(s) FROM unnest(p_{f.name}_cles) s) END;"""
                      for f in keyed_filters())
     body = LOCAL.replace("{keys_near}", keys).replace("{where_near}", conds("l")).replace("{where_cover}", conds("c"))
     body = body.replace("{where_nat}", conds("c"))

@@ -37,8 +37,9 @@ class _SideRow(models.Model):
 
 
 def cles(column: str) -> OpClass:
-    """`recherche_cles(column)` in the KNN index: the hashed elements of an array column (migration 0008
-    creates the function; an empty array gives the element "", every row the sentinel 0)."""
+    """`recherche_cles(column)` in the KNN index: the hashed elements of an array column (migrations 0008
+    and 0011: an empty array gives the element "", every row the sentinel 0, an array longer than the
+    index holds the wildcard 1 that every search also asks for)."""
     return OpClass(models.Func(models.F(column), function="recherche_cles",
                                output_field=ArrayField(models.IntegerField())), name="gist__int_ops")
 

@@ -3,6 +3,7 @@ parsing and OpenAPI text, the ORM condition and the SQL fragment all follow it, 
 fail as soon as one of them disagrees."""
 
 import io
+import json
 
 import pytest
 from django.core.management import call_command
@@ -139,3 +140,20 @@ def test_index_keys_never_drop_a_match(variety, filtre):
                                f"AND {where(filters, 'l', params)}", params)
                 rows[name] = {row[0] for row in cursor.fetchall()}
         assert rows["index"] == rows["fragment"], (filtre.name, value)
+
+
+def test_a_row_with_more_elements_than_the_index_holds_is_still_found():
+    """intarray's GiST class holds at most 200 elements per array: a dispositif listing more languages than
+    that is written (its keys are the wildcard) and a search for one of them still finds it, through the
+    search function and its index."""
+    from dispositifs import recherche
+    from dispositifs.localisation import resolve_place
+
+    codes = [f"{a}{b}{c}" for a in "abcdefg" for b in "abcdefghij" for c in "abc"][:210]
+    many = dispositif("Mille langues", themes=[FRANCAIS], lieux=[("21166", 0, 0)], languages=codes)
+    few = dispositif("Deux langues", themes=[FRANCAIS], lieux=[("21166", 0.001, 0)], languages=["ar", "fr"])
+    place = resolve_place(commune="21166")
+    for langue, expected in (("bca", {many.pk}), ("ar", {few.pk})):
+        answer = recherche.run_search(place, Filters(langue=langue, national=False), limit=100)
+        ids = {item["id"] for item in json.loads(answer.results)}
+        assert ids == expected, langue
