@@ -10,6 +10,8 @@ PORT ?= 8000
 demo: setup demo-data serve          ## install everything, load the demo data, serve on 127.0.0.1:8000
 # The demo's emails (invitations, password reset, reminders) are written to var/mail/.
 demo: export EMAIL_BACKEND ?= django.core.mail.backends.filebased.EmailBackend
+# Links in emails and printed addresses follow HOST and PORT (make demo PORT=8011).
+demo serve: export ANNUAIRE_SITE_URL ?= http://$(HOST):$(PORT)
 
 # One pytest worker per core (pytest-xdist), each on its own test database; a file stays on one worker.
 PYTEST_ARGS ?= -n auto --dist loadfile

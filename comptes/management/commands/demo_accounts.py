@@ -1,6 +1,7 @@
 """`make demo`: an operator for Côte-d'Or and a member of a Dijon structure, with known passwords
 (local demo only), printed so a visitor can log in at /espace/."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db.models import Count
 
@@ -23,5 +24,5 @@ class Command(BaseCommand):
             structure, _ = Structure.objects.get_or_create(name="Association de démonstration (Dijon)",
                                                            defaults={"commune_id": "21231"})
         save_account(MEMBRE[0], role="structure", structure=structure, password=MEMBRE[1])
-        self.stdout.write(f"==> opérateur Côte-d'Or : {OPERATEUR[0]} / {OPERATEUR[1]} (http://127.0.0.1:8000/espace/)")
+        self.stdout.write(f"==> opérateur Côte-d'Or : {OPERATEUR[0]} / {OPERATEUR[1]} ({settings.SITE_URL}/espace/)")
         self.stdout.write(f"==> membre de « {structure} » : {MEMBRE[0]} / {MEMBRE[1]} (local demo only)")
