@@ -121,7 +121,7 @@ DATABASES = {
         env_str("DATABASE_URL", LOCAL_CLUSTER_URL), conn_max_age=60, conn_health_checks=True
     )
 }
-DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+DATABASES["default"]["ENGINE"] = "annuaire.postgis"  # GeoDjango's PostGIS, health check without a round trip
 # Parallel test sessions (several developers on one cluster) each take their own test database.
 DATABASES["default"]["TEST"] = {"NAME": env_str("ANNUAIRE_TEST_DB", "test_annuaire")}
 
