@@ -20,7 +20,7 @@ module does not know (one added later runs as before, never skipped in silence).
 from contextlib import contextmanager
 from operator import itemgetter
 
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 
 from dispositifs import side_tables
 
@@ -36,7 +36,9 @@ _FOREIGN_KEYS = """
 def _plan(cursor, tables: list[str]) -> dict | None:
     """{table: {column: (referenced table, referenced column)}} when the COPYs into `tables` may run
     without triggers, else None."""
-    cursor.execute("SELECT has_parameter_privilege('session_replication_role', 'SET'), recherche_deferred()")
+    may_set = ("has_parameter_privilege('session_replication_role', 'SET')" if connection.pg_version >= 150000
+               else "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user)")  # GRANT SET: PostgreSQL 15
+    cursor.execute(f"SELECT {may_set}, recherche_deferred()")
     allowed, deferred = cursor.fetchone()
     if not (allowed and deferred):
         return None
