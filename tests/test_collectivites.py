@@ -75,6 +75,8 @@ def test_search_at_97801_finds_it(imported, client):
     assert "Atelier numérique" not in titles[:2]   # Saint-Barthélemy is 25 km away: after the two of Saint-Martin
     by_postal = client.get("/api/v1/recherche/", {"code_postal": "97150"}).json()
     assert by_postal["lieu"]["commune"]["code"] == "97801"
+    near = client.get("/api/v1/recherche/", {"lat": "18.06", "lon": "-63.09"}).json()   # a position on the island
+    assert near["lieu"]["commune"]["code"] == "97801" and near["results"][0]["distance_m"] < 3000
     page = client.get("/recherche/", {"commune": "97801"})
     assert page.status_code == 200 and "Cours de FLE à Marigot" in page.content.decode()
 
