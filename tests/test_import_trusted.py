@@ -128,3 +128,20 @@ def test_a_dispositif_kept_under_its_former_key_is_found_again(tmp_path):
     again = import_file(path, source="s")
     assert again.summary() == "created=0 updated=0 unchanged=3 rejected=0"
     assert Dispositif.objects.filter(source="s").count() == 3
+
+
+def _estimate():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'dispositifs_recherche_lieu'::regclass")
+        return cursor.fetchone()[0]
+
+
+def test_the_side_tables_are_analysed_when_their_size_moved(tmp_path):
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE dispositifs_recherche_lieu")
+    known = _estimate()
+    import_file(write_csv(tmp_path / "small.csv", _rows(3), header=HEADER), source="small")
+    assert _estimate() == known   # 3 rows: left to autovacuum
+    big = [[f"B-{i}", *row[1:]] for i, row in enumerate(_rows(150))]
+    import_file(write_csv(tmp_path / "big.csv", big, header=HEADER), source="big")
+    assert _estimate() == known + 153   # analysed with the run
