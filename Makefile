@@ -81,7 +81,7 @@ bench-load: db migrate               ## search alone and while 2 clients loop on
 bench-import-memory: db              ## import memory: peak RSS of import_dispositifs on a generated MB-MB CSV (default 50; < 500 MB)
 	@$(MANAGE) bench_import_memory $(if $(MB),--mb $(MB))
 
-BENCHES := search import import-memory maps export
+BENCHES := search import import-memory maps export load
 bench: db                            ## every benchmark in turn (logs in var/bench/), then one summary table
 	@mkdir -p var/bench; for b in $(BENCHES); do echo "==> make bench-$$b"; \
 		$(MAKE) -s bench-$$b 2>&1 | tee var/bench/$$b.log; done; \
