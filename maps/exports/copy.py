@@ -29,12 +29,10 @@ SNAPSHOT_ID = re.compile(r"^[0-9A-F-]+$")
 
 @dataclass(frozen=True)
 class Part:
-    """A range of dispositif ids: after < id <= upto (None: unbounded); `first` holds the export's
-    first row (GeoJSON writes no comma before it)."""
+    """A range of dispositif ids: after < id <= upto (None: unbounded)."""
 
     after: int | None = None
     upto: int | None = None
-    first: bool = True
 
 
 WHOLE = Part()
