@@ -99,3 +99,26 @@ def test_the_write_api_reads_an_epci_siren_as_its_communes():
     with pytest.raises(ValidationError) as refused:
         parse_payload({"titre": "Atelier", "couverture": {"epci": ["123456789"]}}, full=False)
     assert "EPCI inconnu : 123456789" in str(refused.value)
+
+
+def test_csv_and_xlsx_exports_write_the_epci_and_read_back_unchanged(tmp_path):
+    """The SQL export (CSV) and the Python rows (XLSX) write « EPCI <SIREN> » for a whole EPCI and the
+    other communes by code; each file imports back as `unchanged`."""
+    import openpyxl
+
+    header = ["Identifiant", "Intitulé", "Thématique", "Zone d'intervention", "Date de vérification"]
+    path = write_csv(tmp_path / "epci.csv", [["E1", "Atelier mobilité", "Mobilité", f"{FAUCIGNY}; 74010",
+                                              "02/11/2026"]], header=header)
+    assert _run(path) == "created=1 updated=0 unchanged=0 rejected=0"
+    csv_out, xlsx_out = tmp_path / "out.csv", tmp_path / "out.xlsx"
+    with open(csv_out, "w", encoding="utf-8", newline="") as stream:
+        export(make_scope(departement="74"), "csv", stream)
+    with open(xlsx_out, "wb") as stream:
+        export(make_scope(departement="74"), "xlsx", stream)
+    assert f"EPCI {FAUCIGNY}; 74010" in csv_out.read_text("utf-8-sig")
+    sheet = openpyxl.load_workbook(xlsx_out, read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    zone = rows[0].index("Zone d'intervention")
+    assert rows[1][zone] == f"EPCI {FAUCIGNY}; 74010"
+    for out in (csv_out, xlsx_out):
+        assert _run(out) == "created=0 updated=0 unchanged=1 rejected=0", out.name

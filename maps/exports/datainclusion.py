@@ -48,13 +48,6 @@ class _Context:
         self.region_deps: dict[str, list[str]] = {}
         for code, region in Departement.objects.values_list("code", "region_id"):
             self.region_deps.setdefault(region, []).append(code)
-        from territoires.models import Commune
-
-        self.epci_of: dict[str, str] = {}  # commune -> its EPCI; an EPCI -> its members
-        self.epci_members: dict[str, set[str]] = {}
-        for code, epci in Commune.objects.filter(epci__isnull=False).values_list("code", "epci_id"):
-            self.epci_of[code] = epci
-            self.epci_members.setdefault(epci, set()).add(code)
 
 
 def _fit(text: str, *, minimum: int, maximum: int, fallback: str, name: bool = True) -> str:
@@ -106,11 +99,9 @@ def _zone(d, ctx: _Context) -> list[str] | None:
     for region in d.export_regions:
         codes += ctx.region_deps.get(region.code, [])
     codes += [dep.code for dep in d.export_departements]
-    communes = {c.code for c in d.export_communes}
-    # an EPCI coverage is stored as its member communes: written back as the EPCI's SIREN
-    whole = {e for e in {ctx.epci_of.get(c) for c in communes} if e and ctx.epci_members[e] <= communes}
-    codes += sorted(whole)
-    codes += [c.code for c in d.export_communes if ctx.epci_of.get(c.code) not in whole]
+    # an EPCI coverage is stored as its member communes: written back as the EPCI's SIREN (scope.attach)
+    codes += d.export_epcis
+    codes += [c.code for c in d.export_communes if c.parent not in d.export_epcis]
     return list(dict.fromkeys(codes)) or None  # no declared coverage: none invented (the lieux say where)
 
 

@@ -34,13 +34,16 @@ def escape_formula(value):
 
 
 def zone_text(dispositif) -> str:
-    """The coverage as the importer reads it: "National", or "Région <nom>", "Département <nom>"
-    and commune INSEE codes (names of communes repeat across France; codes do not)."""
+    """The coverage as the importer reads it: "National", or "Région <nom>", "Département <nom>",
+    "EPCI <SIREN>" for an intercommunalité whose communes are all covered, and the other communes'
+    INSEE codes (names of communes repeat across France; codes do not)."""
     if dispositif.national:
         return "National"
     parts = [f"Région {r.nom}" for r in dispositif.export_regions]
     parts += [f"Département {d.nom}" for d in dispositif.export_departements]
-    parts += [c.code for c in dispositif.export_communes]
+    parts += [f"EPCI {siren}" for siren in dispositif.export_epcis]
+    whole = set(dispositif.export_epcis)
+    parts += [c.code for c in dispositif.export_communes if c.parent not in whole]
     return "; ".join(parts)
 
 

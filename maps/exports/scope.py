@@ -5,13 +5,15 @@ with a lieu in it or a coverage naming it, its région, or one of its communes/d
 `--all` holds every published dispositif, national ones included.
 """
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import Count
 from django.db.models.expressions import RawSQL
 
 from dispositifs.models import Dispositif
-from territoires.models import Departement, Region
+from territoires.models import Commune, Departement, Region
 
 from ..stats import pairs_sql
 
@@ -112,11 +114,15 @@ def attach(chunk: list) -> list:
     for did, slug, parent in through.values_list("dispositif_id", "theme_id", "theme__parent_id").order_by("theme_id"):
         by_id[did]["themes"].append(Ref(slug, parent=parent))
     for name, code, nom in (("regions", "region_id", "region__nom"), ("departements", "departement_id",
-                                                                       "departement__nom"),
-                            ("communes", "commune_id", "commune__nom")):
+                                                                       "departement__nom")):
         rows = getattr(Dispositif, name).through.objects.filter(dispositif_id__in=ids)
         for did, c, n in rows.values_list("dispositif_id", code, nom).order_by(code):
             by_id[did][name].append(Ref(c, n))
+    rows = Dispositif.communes.through.objects.filter(dispositif_id__in=ids)
+    for did, c, n, epci in rows.values_list("dispositif_id", "commune_id", "commune__nom",
+                                            "commune__epci_id").order_by("commune_id"):
+        by_id[did]["communes"].append(Ref(c, n, parent=epci))  # a commune's parent here: its EPCI
+    _attach_epcis(by_id)
     with connection.cursor() as cursor:
         cursor.execute(SQL_LIEUX, [ids])
         for row in cursor.fetchall():
@@ -125,6 +131,17 @@ def attach(chunk: list) -> list:
         for name, values in by_id[d.pk].items():
             setattr(d, f"export_{name}", values)
     return chunk
+
+
+def _attach_epcis(by_id: dict) -> None:
+    """`epcis`: the SIREN of each EPCI whose (two or more) communes are all covered, as
+    territoires.querysets.EpciQuerySet.whole_within decides for one dispositif: an EPCI coverage is
+    stored as its communes and exported as the EPCI again."""
+    touched = {r.parent for lists in by_id.values() for r in lists["communes"] if r.parent}
+    sizes = dict(Commune.objects.filter(epci_id__in=touched).values_list("epci_id").annotate(n=Count("code")))
+    for lists in by_id.values():
+        covered = Counter(r.parent for r in lists["communes"] if r.parent)
+        lists["epcis"] = sorted(e for e, n in covered.items() if 2 <= n == sizes[e])
 
 
 def iter_dispositifs(scope: Scope, chunk_size: int = 2000):

@@ -110,6 +110,16 @@ WITH ids AS MATERIALIZED (SELECT d.id FROM dispositifs_dispositif d WHERE {where
 themes AS (
     SELECT dt.dispositif_id, string_agg(dt.theme_id, '; ' ORDER BY dt.theme_id COLLATE "C") AS codes
       FROM dispositifs_dispositif_themes dt JOIN ids ON ids.id = dt.dispositif_id GROUP BY 1),
+-- An EPCI whose (two or more) communes are all covered is written as the EPCI (scope._attach_epcis).
+covered_communes AS (
+    SELECT dc.dispositif_id, dc.commune_id AS commune, c.epci_id AS epci
+      FROM dispositifs_dispositif_communes dc JOIN territoires_commune c ON c.code = dc.commune_id
+     WHERE dc.dispositif_id IN (SELECT id FROM ids)),
+whole_epcis AS (
+    SELECT x.dispositif_id, x.epci FROM covered_communes x
+      JOIN (SELECT epci_id, count(*) AS n FROM territoires_commune WHERE epci_id IN (
+                SELECT epci FROM covered_communes) GROUP BY 1) sizes ON sizes.epci_id = x.epci
+     GROUP BY x.dispositif_id, x.epci, sizes.n HAVING count(*) >= 2 AND count(*) = sizes.n),
 zone AS (
     SELECT dispositif_id, string_agg(part, '; ' ORDER BY level, code COLLATE "C") AS text FROM (
         SELECT dr.dispositif_id, 1 AS level, r.code, 'Région ' || r.nom AS part
@@ -118,7 +128,10 @@ zone AS (
         SELECT dd.dispositif_id, 2, t.code, 'Département ' || t.nom
           FROM dispositifs_dispositif_departements dd JOIN territoires_departement t ON t.code = dd.departement_id
         UNION ALL
-        SELECT dc.dispositif_id, 3, dc.commune_id, dc.commune_id FROM dispositifs_dispositif_communes dc
+        SELECT dispositif_id, 3, epci, 'EPCI ' || epci FROM whole_epcis
+        UNION ALL
+        SELECT dispositif_id, 4, commune, commune FROM covered_communes x WHERE NOT EXISTS (
+            SELECT 1 FROM whole_epcis w WHERE w.dispositif_id = x.dispositif_id AND w.epci = x.epci)
     ) AS parts WHERE dispositif_id IN (SELECT id FROM ids) GROUP BY 1),
 -- Labels of each distinct list of publics / statuses (a few hundred), not of each dispositif's.
 publics AS (SELECT a, {publics} AS text FROM (SELECT DISTINCT publics AS a FROM dispositifs_dispositif
