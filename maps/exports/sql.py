@@ -113,12 +113,12 @@ themes AS (
 -- An EPCI whose (two or more) communes are all covered is written as the EPCI (scope._attach_epcis).
 covered_communes AS (
     SELECT dc.dispositif_id, dc.commune_id AS commune, c.epci_id AS epci
-      FROM dispositifs_dispositif_communes dc JOIN territoires_commune c ON c.code = dc.commune_id
-     WHERE dc.dispositif_id IN (SELECT id FROM ids)),
+      FROM dispositifs_dispositif_communes dc JOIN ids ON ids.id = dc.dispositif_id
+      JOIN territoires_commune c ON c.code = dc.commune_id),
 whole_epcis AS (
     SELECT x.dispositif_id, x.epci FROM covered_communes x
-      JOIN (SELECT epci_id, count(*) AS n FROM territoires_commune WHERE epci_id IN (
-                SELECT epci FROM covered_communes) GROUP BY 1) sizes ON sizes.epci_id = x.epci
+      JOIN (SELECT epci_id, count(*) AS n FROM territoires_commune WHERE epci_id IS NOT NULL GROUP BY 1) sizes
+        ON sizes.epci_id = x.epci
      GROUP BY x.dispositif_id, x.epci, sizes.n HAVING count(*) >= 2 AND count(*) = sizes.n),
 zone AS (
     SELECT dispositif_id, string_agg(part, '; ' ORDER BY level, code COLLATE "C") AS text FROM (
