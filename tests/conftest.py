@@ -81,3 +81,13 @@ def job_worker(transactional_db, tmp_path, settings):
     worker = Worker(tmp_path / "worker.log").start()
     yield worker
     worker.stop()
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_french():
+    """A request through the test client leaves its language active in the thread (LocaleMiddleware does
+    not undo it): without this, a test's outcome would depend on the language of the one before it."""
+    yield
+    from django.utils import translation
+
+    translation.activate("fr")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import translation
 
 from dispositifs.models import Dispositif
 from maps.exports import export, make_scope
@@ -30,8 +31,11 @@ def run_import(path, *, source, departement=None):
     return dict(part.split("=") for part in last.split())
 
 
+@pytest.mark.parametrize("lang", ["fr", "en"])
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_export_then_import_is_unchanged(tmp_path, fmt):
+def test_export_then_import_is_unchanged(tmp_path, fmt, lang):
+    """Also when the export runs in another language (an English visitor's download): the file's labels
+    are the importer's, in French."""
     first = run_import(shutil.copy(DEMO / "ain-ddets.csv", tmp_path), source="ddets-ain", departement="01")
     created = int(first["created"])
     assert created > 50
@@ -40,8 +44,8 @@ def test_export_then_import_is_unchanged(tmp_path, fmt):
     before = {d.pk: (d.content_hash, d.updated_at) for d in Dispositif.objects.all()}
 
     out = tmp_path / f"export.{fmt}"
-    with open(out, "wb" if fmt == "xlsx" else "w", **({} if fmt == "xlsx" else {"encoding": "utf-8",
-                                                                                "newline": ""})) as stream:
+    text = {} if fmt == "xlsx" else {"encoding": "utf-8", "newline": ""}
+    with open(out, "wb" if fmt == "xlsx" else "w", **text) as stream, translation.override(lang):
         n = export(make_scope(departement="01"), fmt, stream)
     assert n >= created  # one row per lieu; ain's dispositifs have one lieu at most
 

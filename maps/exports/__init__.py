@@ -9,6 +9,8 @@ memory; `chunks()` gives their bytes to stream); XLSX and data·inclusion go thr
 import codecs
 import io
 
+from django.utils import translation
+
 from ..api.common import ATTRIBUTION, LICENCE, generated_at
 from . import sql
 from .datainclusion import write_datainclusion
@@ -41,10 +43,17 @@ def chunks(scope: Scope, fmt: str, counter: list | None = None, *, meta: dict | 
     number of rows (CSV) or features (GeoJSON) once the iterator is exhausted. `parallel` > 1
     splits it over that many connections (copy.py; serial inside a caller's transaction)."""
     if fmt == "csv":
-        return sql.csv_chunks(scope, counter, parallel=parallel)
+        return _in_french(sql.csv_chunks(scope, counter, parallel=parallel))
     if fmt == "geojson":
-        return sql.geojson_chunks(scope, meta or metadata(scope), counter, parallel=parallel)
+        return _in_french(sql.geojson_chunks(scope, meta or metadata(scope), counter, parallel=parallel))
     raise ValueError(f"format non diffusé en flux : « {fmt} » ({', '.join(STREAMED)})")
+
+
+def _in_french(blocks):
+    """A file's labels (publics, statuses, levels…) are the importer's, in French, whatever the language
+    of the request that asked for it: an export must read back as `unchanged`."""
+    with translation.override("fr"):
+        yield from blocks
 
 
 def _counted(dispositifs, progress, step: int = 5000):
@@ -83,6 +92,11 @@ def export(scope: Scope, fmt: str, stream, *, base_url: str = "", progress=None,
     data·inclusion), and at the end."""
     if fmt not in FORMATS:
         raise ValueError(f"format inconnu : « {fmt} » ({', '.join(FORMATS)})")
+    with translation.override("fr"):  # see _in_french
+        return _export(scope, fmt, stream, base_url=base_url, progress=progress, parallel=parallel)
+
+
+def _export(scope: Scope, fmt: str, stream, *, base_url: str, progress, parallel: int) -> int:
     meta = metadata(scope)
     if fmt in STREAMED:
         counter = [0]
