@@ -14,6 +14,8 @@ class EpciQuerySet(models.QuerySet):
         """The EPCI all of whose (two or more) member communes are among `commune_codes`: an EPCI
         coverage is stored as its communes (imports/gazetteer.py) and shown or exported as the EPCI."""
         codes = list(commune_codes)
+        if len(codes) < 2:
+            return self.none()  # no query: an EPCI of one commune is named as the commune
         return (self.filter(pk__in=self.filter(communes__code__in=codes).values("pk"))
                 .annotate(total=Count("communes"), covered=Count("communes", filter=Q(communes__code__in=codes)))
                 .filter(covered__gte=2, covered=F("total")).order_by("nom"))

@@ -62,7 +62,7 @@ def coverage(dispositif) -> list[str]:
         lines.append(ngettext("Département : %(names)s", "Départements : %(names)s", len(deps))
                      % {"names": ", ".join(deps)})
     communes = list(dispositif.communes.all())
-    epcis = list(Epci.objects.whole_within(c.code for c in communes)) if len(communes) > 1 else []
+    epcis = list(Epci.objects.whole_within(c.code for c in communes))
     if epcis:  # an intercommunalité stored as its communes is named as such
         lines.append(ngettext("Intercommunalité : %(names)s", "Intercommunalités : %(names)s", len(epcis))
                      % {"names": ", ".join(e.nom for e in epcis)})

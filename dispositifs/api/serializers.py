@@ -203,10 +203,9 @@ class DispositifDetailSerializer(DispositifSerializer):
             "couverture": {"national": d.national,
                            "regions": [r.pk for r in d.regions.all()],
                            "departements": [x.pk for x in d.departements.all()],
-                           "communes": [c.pk for c in d.communes.all()],
+                           "communes": (communes := [c.pk for c in d.communes.all()]),
                            # the intercommunalités whose communes are all covered (SIREN)
-                           "epci": list(Epci.objects.whole_within(c.pk for c in d.communes.all())
-                                        .values_list("pk", flat=True))},
+                           "epci": list(Epci.objects.whole_within(communes).values_list("pk", flat=True))},
             "lieux": [lieu_data(lieu) for lieu in d.lieux.all()],
         })
         return data
