@@ -20,6 +20,7 @@ from .recherche_map import CALCUL, EMPLOI, FRANCAIS, dispositif
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.django_db(databases="__all__")  # makemigrations reads every alias (tests/test_replica.py adds one)
 def test_migrations_follow_the_declaration():
     """A filter added without its generated migration fails here (makemigrations has work to do)."""
     out = io.StringIO()

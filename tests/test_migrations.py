@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(databases="__all__")  # every alias the session declared (tests/test_replica.py adds one)
 def test_no_model_change_is_without_its_migration():
     out = io.StringIO()
     try:
