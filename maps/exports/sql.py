@@ -106,7 +106,7 @@ assert list(CELLS) == COLUMNS, "one cell per export column, in the same order"
 # The scope's dispositif ids; the themes and coverage of those only; one row per dispositif with its
 # cells; then one row per lieu (LEFT JOIN: a dispositif without lieu gives one row).
 STATEMENT = """
-WITH ids AS MATERIALIZED (SELECT d.id FROM dispositifs_dispositif d WHERE {where}),
+WITH ids AS MATERIALIZED (SELECT d.id, d.publics, d.protection_statuses FROM dispositifs_dispositif d WHERE {where}),
 themes AS (
     SELECT dt.dispositif_id, string_agg(dt.theme_id, '; ' ORDER BY dt.theme_id COLLATE "C") AS codes
       FROM dispositifs_dispositif_themes dt JOIN ids ON ids.id = dt.dispositif_id GROUP BY 1),
@@ -134,10 +134,8 @@ zone AS (
             SELECT 1 FROM whole_epcis w WHERE w.dispositif_id = x.dispositif_id AND w.epci = x.epci)
     ) AS parts WHERE dispositif_id IN (SELECT id FROM ids) GROUP BY 1),
 -- Labels of each distinct list of publics / statuses (a few hundred), not of each dispositif's.
-publics AS (SELECT a, {publics} AS text FROM (SELECT DISTINCT publics AS a FROM dispositifs_dispositif
-                                                WHERE id IN (SELECT id FROM ids)) AS x),
-statuts AS (SELECT a, {statuts} AS text FROM (SELECT DISTINCT protection_statuses AS a FROM dispositifs_dispositif
-                                                WHERE id IN (SELECT id FROM ids)) AS x),
+publics AS (SELECT a, {publics} AS text FROM (SELECT DISTINCT publics AS a FROM ids) AS x),
+statuts AS (SELECT a, {statuts} AS text FROM (SELECT DISTINCT protection_statuses AS a FROM ids) AS x),
 raw AS MATERIALIZED (
     SELECT d.id, d.age_min, d.age_max, {dispositif_values}
       FROM dispositifs_dispositif d JOIN ids ON ids.id = d.id
@@ -227,15 +225,58 @@ def csv_statement(scope: Scope, part: Part = WHOLE) -> tuple[str, dict]:
     return _statement(scope, part, r_columns, ", ".join(values))
 
 
-def _members(pairs: list[tuple[str, str]]) -> str:
-    """JSON object members `"k" : v, …` as text, keys written once as constants and values by
-    to_json (measured ~25 % cheaper than json_build_object, which escapes every key of every row);
-    a dispositif's members are built once and joined to each of its lieux' members as text."""
-    parts = []
+class Sql(str):
+    """An SQL expression among the constant text of a JSON template (`_format`)."""
+
+
+def _string(sql: str) -> Sql:
+    """A text value as a JSON string: PostgreSQL's to_json escapes it (quotes, backslashes, control
+    characters); NULL and '' as "" without a call (most optional cells are empty, and to_json costs
+    ~0.2 µs a value: 30 values a row)."""
+    return Sql(f"CASE WHEN {sql} <> '' THEN to_json({sql})::text ELSE '\"\"' END")
+
+
+def _format(pieces: list) -> str:
+    """Constant text and `Sql` values as ONE format() call: the constants (the keys, the separators)
+    are its format string, each value a `%s`. Chaining `||` copied the growing feature once per
+    member, and to_json(number) or to_json(a date) only wrapped text that needs no escaping."""
+    template, values = "", []
+    for piece in pieces:
+        if isinstance(piece, Sql):
+            template += "%s"
+            values.append(piece)
+        else:
+            template += piece.replace("%", "%%")
+    assert len(values) < 100, "format() takes at most 100 arguments"
+    # %% because psycopg reads the statement's own % as placeholders.
+    literal = "'" + template.replace("'", "''").replace("%", "%%") + "'"
+    return f"format({', '.join([literal, *values])})"
+
+
+def _members(pairs: list[tuple[str, object]]) -> list:
+    """JSON object members `"k" : v, …` as template pieces (the separators of json_build_object,
+    which the file has always had)."""
+    pieces = []
     for i, (name, value) in enumerate(pairs):
-        key = (", " if i else "") + json.dumps(name, ensure_ascii=False) + " : "
-        parts.append(f"'{key.replace(chr(39), chr(39) * 2)}' || coalesce(to_json({value})::text, 'null')")
-    return "(" + " || ".join(parts) + ")"
+        pieces += [(", " if i else "") + json.dumps(name, ensure_ascii=False) + " : ", *value]
+    return pieces
+
+
+# Values written without to_json: numbers, and text made only of digits, `/`, `-` or letters
+# (to_char dates, Oui/Non), which JSON never escapes. Each is a list of template pieces.
+_AGE = "coalesce({}::text, '\"\"')"
+_QUOTED = ('"', "coalesce({}, '')", '"')
+
+
+def _geojson_value(i: int, name: str, level: str, sql: str | None) -> list:
+    source = f"x{i}" if level == "d" else sql
+    if name in {"Âge minimum", "Âge maximum"}:
+        return [Sql(_AGE.format("age_min" if name == "Âge minimum" else "age_max"))]
+    if name in {"Latitude", "Longitude"}:  # numeric(…, 6) as it prints; null without lieu
+        return [Sql(f"coalesce(l.{'lat' if name == 'Latitude' else 'lon'}::text, 'null')")]
+    if name in {"Gratuit", "Date de début", "Date de fin", "Date de vérification", "Modifié le"}:
+        return [_QUOTED[0], Sql(_QUOTED[1].format(source)), _QUOTED[2]]
+    return [_string(source)]
 
 
 def geojson_statement(scope: Scope, part: Part = WHOLE) -> tuple[str, dict]:
@@ -243,28 +284,27 @@ def geojson_statement(scope: Scope, part: Part = WHOLE) -> tuple[str, dict]:
     then `id` (not escaped: GeoJSON is not opened by a spreadsheet); a comma before every feature
     (geojson_chunks drops the very first: a window function to spare it cost ~5 % of the statement).
     Runs of dispositif-level members are built once per dispositif in `r`."""
-    special = {"Âge minimum": "coalesce(to_json(age_min), '\"\"'::json)",
-               "Âge maximum": "coalesce(to_json(age_max), '\"\"'::json)", "Latitude": "l.lat", "Longitude": "l.lon"}
-    runs: list[tuple[str, list]] = []  # (level, [(name, value)]) in COLUMNS order
+    runs: list[tuple[str, list]] = []  # (level, [(name, pieces)]) in COLUMNS order
     for i, (name, (level, sql)) in enumerate(CELLS.items()):
-        value = special[name] if sql is None else (f"coalesce(x{i}, '')" if level == "d" else f"coalesce({sql}, '')")
         if not runs or runs[-1][0] != level:
             runs.append((level, []))
-        runs[-1][1].append((name, value))
-    runs[-1][1].append(("id", "id"))  # the last run is the dispositif's (Source, dates)
-    r_columns, parts = [], []
+        runs[-1][1].append((name, _geojson_value(i, name, level, sql)))
+    runs[-1][1].append(("id", [Sql("id")]))  # the last run is the dispositif's (Source, dates)
+    r_columns, properties = [], []
     for k, (level, pairs) in enumerate(runs):
+        properties.append(", " if k else "{")
         if level == "d":
-            r_columns.append(f"{_members(pairs)} AS j{k}")
-            parts.append(f"r.j{k}")
+            r_columns.append(f"{_format(_members(pairs))} AS j{k}")
+            properties.append(Sql(f"r.j{k}"))
         else:
-            parts.append(_members(pairs))
-    properties = " || ', ' || ".join(parts)
-    feature = (f"'{{\"type\": \"Feature\", \"id\": ' || to_json(CASE WHEN l.id IS NULL THEN r.id::text "
-               f"ELSE r.id || '-' || l.id END)::text || ', \"geometry\": ' || "
-               f"CASE WHEN l.id IS NULL THEN 'null' ELSE '{{\"type\": \"Point\", \"coordinates\": [' "
-               f"|| l.lon || ', ' || l.lat || ']}}' END || ', \"properties\": {{' || {properties} || '}}}}'")
-    return _statement(scope, part, r_columns, f"',' || {feature}")
+            properties += _members(pairs)
+    feature = [',{"type": "Feature", "id": "',
+               Sql("CASE WHEN l.id IS NULL THEN r.id::text ELSE r.id || '-' || l.id END"),
+               '", "geometry": ',
+               Sql("CASE WHEN l.id IS NULL THEN 'null' ELSE "
+                   "'{\"type\": \"Point\", \"coordinates\": [' || l.lon || ', ' || l.lat || ']}' END"),
+               ', "properties": ', *properties, "}}"]
+    return _statement(scope, part, r_columns, _format(feature))
 
 
 def csv_chunks(scope: Scope, counter: list | None = None, *, parallel: int = 1) -> Iterator[bytes]:
