@@ -151,7 +151,9 @@ SELECT {select}
   -- dispositif's cells are computed once, not once per lieu.
   FROM (SELECT ids.id AS did, l.id, l.name, l.address, l.postal_code, l.commune_id, c.nom AS commune_nom,
                l.precision, l.accessibility, l.opening_hours,
-               round(ST_X(l.point::geometry)::numeric, 6) AS lon, round(ST_Y(l.point::geometry)::numeric, 6) AS lat,
+               -- As numeric(…, 6) prints (GeoJSON writes it so; CSV reads it back as float8).
+               round(ST_X(l.point::geometry)::numeric, 6)::text AS lon,
+               round(ST_Y(l.point::geometry)::numeric, 6)::text AS lat,
                l.precision = 'commune' AND abs(ST_X(l.point::geometry) - ST_X(c.centre)) < 1e-6
                                        AND abs(ST_Y(l.point::geometry) - ST_Y(c.centre)) < 1e-6 AS at_centre
           FROM ids LEFT JOIN dispositifs_lieu l ON l.dispositif_id = ids.id
@@ -263,48 +265,54 @@ def _members(pairs: list[tuple[str, object]]) -> list:
 
 
 # Values written without to_json: numbers, and text made only of digits, `/`, `-` or letters
-# (to_char dates, Oui/Non), which JSON never escapes. Each is a list of template pieces.
-_AGE = "coalesce({}::text, '\"\"')"
-_QUOTED = ('"', "coalesce({}, '')", '"')
+# (to_char dates, Oui/Non), which JSON never escapes.
+UNESCAPED = {"Gratuit", "Date de début", "Date de fin", "Date de vérification", "Modifié le"}
 
 
-def _geojson_value(i: int, name: str, level: str, sql: str | None) -> list:
-    source = f"x{i}" if level == "d" else sql
+def _geojson_value(i: int, name: str, level: str, sql: str | None, lieu: bool) -> list:
+    """A member's value as template pieces; on a row without lieu (`lieu` false) the lieu's members
+    are constants ("" and null)."""
+    if level == "l" and not lieu:
+        return ["null" if sql is None else '""']
     if name in {"Âge minimum", "Âge maximum"}:
-        return [Sql(_AGE.format("age_min" if name == "Âge minimum" else "age_max"))]
-    if name in {"Latitude", "Longitude"}:  # numeric(…, 6) as it prints; null without lieu
-        return [Sql(f"coalesce(l.{'lat' if name == 'Latitude' else 'lon'}::text, 'null')")]
-    if name in {"Gratuit", "Date de début", "Date de fin", "Date de vérification", "Modifié le"}:
-        return [_QUOTED[0], Sql(_QUOTED[1].format(source)), _QUOTED[2]]
+        return [Sql(f"coalesce({'age_min' if name == 'Âge minimum' else 'age_max'}::text, '\"\"')")]
+    if name in {"Latitude", "Longitude"}:
+        return [Sql(f"l.{'lat' if name == 'Latitude' else 'lon'}")]
+    source = f"x{i}" if level == "d" else sql
+    if name in UNESCAPED:
+        return ['"', Sql(f"coalesce({source}, '')"), '"']
     return [_string(source)]
+
+
+def _feature(lieu: bool) -> list:
+    """The feature's template, for a row with a lieu or without; runs of dispositif-level members
+    are built once per dispositif in `r` (j0, j2) and only referenced here."""
+    runs: list[tuple[str, list]] = []  # (level, [(name, pieces)]) in COLUMNS order
+    for i, (name, (level, sql)) in enumerate(CELLS.items()):
+        if not runs or runs[-1][0] != level:
+            runs.append((level, []))
+        runs[-1][1].append((name, _geojson_value(i, name, level, sql, lieu)))
+    runs[-1][1].append(("id", [Sql("id")]))  # the last run is the dispositif's (Source, dates)
+    properties = []
+    for k, (level, pairs) in enumerate(runs):
+        properties += [", " if k else "{", Sql(f"r.j{k}")] if level == "d" else [", ", *_members(pairs)]
+    if lieu:
+        head = [',{"type": "Feature", "id": "', Sql("r.id"), "-", Sql("l.id"),
+                '", "geometry": {"type": "Point", "coordinates": [', Sql("l.lon"), ", ", Sql("l.lat"), "]}"]
+    else:
+        head = [',{"type": "Feature", "id": "', Sql("r.id"), '", "geometry": null']
+    return [*head, ', "properties": ', *properties, "}}"], runs
 
 
 def geojson_statement(scope: Scope, part: Part = WHOLE) -> tuple[str, dict]:
     """One Feature per row as JSON text, the properties as geojson.py writes them, in COLUMNS order
     then `id` (not escaped: GeoJSON is not opened by a spreadsheet); a comma before every feature
-    (geojson_chunks drops the very first: a window function to spare it cost ~5 % of the statement).
-    Runs of dispositif-level members are built once per dispositif in `r`."""
-    runs: list[tuple[str, list]] = []  # (level, [(name, pieces)]) in COLUMNS order
-    for i, (name, (level, sql)) in enumerate(CELLS.items()):
-        if not runs or runs[-1][0] != level:
-            runs.append((level, []))
-        runs[-1][1].append((name, _geojson_value(i, name, level, sql)))
-    runs[-1][1].append(("id", [Sql("id")]))  # the last run is the dispositif's (Source, dates)
-    r_columns, properties = [], []
-    for k, (level, pairs) in enumerate(runs):
-        properties.append(", " if k else "{")
-        if level == "d":
-            r_columns.append(f"{_format(_members(pairs))} AS j{k}")
-            properties.append(Sql(f"r.j{k}"))
-        else:
-            properties += _members(pairs)
-    feature = [',{"type": "Feature", "id": "',
-               Sql("CASE WHEN l.id IS NULL THEN r.id::text ELSE r.id || '-' || l.id END"),
-               '", "geometry": ',
-               Sql("CASE WHEN l.id IS NULL THEN 'null' ELSE "
-                   "'{\"type\": \"Point\", \"coordinates\": [' || l.lon || ', ' || l.lat || ']}' END"),
-               ', "properties": ', *properties, "}}"]
-    return _statement(scope, part, r_columns, _format(feature))
+    (geojson_chunks drops the very first: a window function to spare it cost ~5 % of the statement)."""
+    with_lieu, runs = _feature(lieu=True)
+    without_lieu, _ = _feature(lieu=False)
+    r_columns = [f"{_format(_members(pairs))} AS j{k}" for k, (level, pairs) in enumerate(runs) if level == "d"]
+    select = f"CASE WHEN l.id IS NULL THEN {_format(without_lieu)} ELSE {_format(with_lieu)} END"
+    return _statement(scope, part, r_columns, select)
 
 
 def csv_chunks(scope: Scope, counter: list | None = None, *, parallel: int = 1) -> Iterator[bytes]:
