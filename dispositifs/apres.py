@@ -55,7 +55,7 @@ def run_search(place: Place, filters: Filters, *, offset: int = 0, limit: int = 
         return recherche.run_search(place, filters, offset=offset, limit=limit, url=url)
     items = kept_items(place, filters, url=url)
     return recherche.Answer(json.dumps(items[offset:offset + limit], ensure_ascii=False), len(items),
-                            facettes(items))
+                            json.dumps(facettes(items)["themes"], ensure_ascii=False))
 
 
 class NarrowedResult:

@@ -7,23 +7,22 @@
 
 The rules are in docs/ARCHITECTURE.md ("The rules"); `DispositifQuerySet.reachable_from()` states them in ORM terms and
 `recherche_sql` runs them from the side tables' indexes (docs/ARCHITECTURE.md, "The search path"):
-one statement per page for the local part (proximity, commune, département, région) that also reads
-the place and writes the page's results as JSON (national ones included), and the national slice (its
-count and facettes), the same for every place, kept in the process and in Django's cache under the
-database's generation (a write anywhere makes a new one, so no process serves a stale slice). The API
-hands the JSON on as it is (`run_search`); the web pages read `Result` objects.
+one statement per page that reads the place, runs the local part (proximity, commune, département,
+région), writes the page's results as JSON (national ones included) and adds the national slice (its
+count and facettes, the same for every place), which the first search with these filters counted and kept
+in the database under its generation (a write anywhere makes a new one, so no worker reads a stale slice).
+The API hands the JSON on as it is (`run_search`); the web pages read `Result` objects.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from dataclasses import dataclass, field
 
 from django.contrib.gis.geos import Point
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.db.models.signals import post_delete, post_save
 from django.db.utils import OperationalError
 
@@ -31,7 +30,6 @@ from territoires.models import Commune
 
 from . import recherche_sql
 from .filters import (
-    FILTRES,
     PAGE_SIZE_DEFAULT,
     PAGE_SIZE_MAX,
     RAYON_MAX_KM,
@@ -49,6 +47,7 @@ from .localisation import (
     resolve_place_from_params,
 )
 from .models import Dispositif, Lieu, Structure, Theme
+from .side_tables import RechercheLieu
 
 __all__ = ["Filters", "InvalidSearch", "PAGE_SIZE_DEFAULT", "PAGE_SIZE_MAX", "Place", "PlaceNotFound",
            "RAYON_MAX_KM", "Result", "SearchResult", "SearchTimeout", "known_themes", "parse_filters",
@@ -57,7 +56,6 @@ __all__ = ["Filters", "InvalidSearch", "PAGE_SIZE_DEFAULT", "PAGE_SIZE_MAX", "Pl
 STATEMENT_TIMEOUT_MS = 2000
 THEMES_CACHE_KEY = "recherche:themes"
 THEMES_CACHE_SECONDS = 300
-NATIONAL_CACHE_SECONDS = 600   # keyed by generation; the bound covers two writers committing out of order
 
 
 class SearchTimeout(Exception):
@@ -111,11 +109,16 @@ class Result:
 
 @dataclass
 class Answer:
-    """One page as the database wrote it: `results` is the JSON text of the page's results."""
+    """One page as the database wrote it: `results` is the JSON text of the page's results, `themes` the
+    JSON text of the facettes per theme (most frequent first), both handed on as they are by the API."""
 
     results: str
     count: int
-    facettes: dict
+    themes: str
+
+    @property
+    def facettes(self) -> dict:
+        return {"themes": json.loads(self.themes)}
 
 
 class SearchResult:
@@ -182,29 +185,33 @@ def search(place: Place, filters: Filters | None = None) -> SearchResult:
 def run_search(place: Place | DeferredPlace, filters: Filters, *, offset: int = 0, limit: int = PAGE_SIZE_DEFAULT,
                url: str = "/dispositifs/") -> Answer:
     """The page [offset, offset + limit) of the ordered answer: local rows first, then national
-    ones, written by one statement. `url` prefixes each result's id in its `url` (the API gives an absolute
-    one). A DeferredPlace is read by the statement (PlaceUnknown when its code names no commune)."""
+    ones, written by one statement, which also adds the national slice's count and facettes when it was
+    already counted for these filters (else `national_slice` counts it). `url` prefixes each result's id in
+    its `url` (the API gives an absolute one). A DeferredPlace is read by the statement (PlaceUnknown when
+    its code names no commune)."""
     sql, params = recherche_sql.build_local(place, filters, offset=offset, limit=limit, url=url)
-    row = _bounded(sql, params)
+    row = _bounded(read_connection(), sql, params)
     if row is None:   # no such commune
         raise place.unknown() if isinstance(place, DeferredPlace) else PlaceUnknown("Commune introuvable.")
-    place_json, count, facettes, results, local_nationals, generation = row
+    place_json, count, facettes, results, local_nationals, _generation, complete = row
     if isinstance(place, DeferredPlace):
         place.data = json.loads(place_json)
-    facettes = json.loads(facettes)
-    if not filters.national:
-        return Answer(results, count, {"themes": _by_count(facettes)})
-    national_count, national_facettes = national_slice(filters, generation)
+    if complete:
+        return Answer(results, count, facettes)
+    national_count, national_facettes = national_slice(filters)
+    merged = json.loads(facettes)
     for slug, n in national_facettes.items():
-        facettes[slug] = facettes.get(slug, 0) + n
+        merged[slug] = merged.get(slug, 0) + n
+    themes = dict(sorted(merged.items(), key=lambda item: (-item[1], item[0])))
     # national ones matched closer keep their finer reason (`local_nationals`); the statement already wrote
     # the national results of the page
-    return Answer(results, count + national_count - len(local_nationals), {"themes": _by_count(facettes)})
+    return Answer(results, count + national_count - len(local_nationals), json.dumps(themes, ensure_ascii=False))
 
 
-def _by_count(facettes: dict) -> dict:
-    """Most frequent themes first, so a reader sees "12 cours de français, 5 formations" at once."""
-    return dict(sorted(facettes.items(), key=lambda item: (-item[1], item[0])))
+def read_connection():
+    """Where a search reads: the connection the router gives a read of the side tables (a replica for an
+    anonymous visitor when there are some: annuaire/db_router.py), else the default one."""
+    return connections[router.db_for_read(RechercheLieu) or DEFAULT_DB_ALIAS]
 
 
 def _settings() -> str:
@@ -212,20 +219,21 @@ def _settings() -> str:
             "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_bitmapscan = off; ")
 
 
-def _bounded(sql: str, params: dict):
+def _bounded(conn, sql: str, params: dict, *, settings: str = ""):
     """One statement under a statement timeout, without parallel workers (they cost more than they
     save on a few-millisecond query and starve the other requests) and without bitmap scans (the
     planner would AND the GiST box into the KNN walk). Outside a transaction the settings and the
     statement travel in one round trip, an implicit transaction that bounds the SET LOCAL."""
+    prefix = _settings() + settings
     try:
-        if connection.in_atomic_block:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(_settings().rstrip("; "))
+        if conn.in_atomic_block:
+            with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
+                cursor.execute(prefix.rstrip("; "))
                 cursor.execute(sql, params)
                 return cursor.fetchone()
-        with connection.cursor() as cursor:
-            cursor.execute(_settings() + sql, params)
-            for _ in range(3):
+        with conn.cursor() as cursor:
+            cursor.execute(prefix + sql, params)
+            for _ in range(prefix.count(";")):
                 cursor.nextset()
             return cursor.fetchone()
     except OperationalError as exc:
@@ -235,38 +243,15 @@ def _bounded(sql: str, params: dict):
         raise
 
 
-# National slices read in this process, in front of the shared cache: the key holds the generation the
-# local statement read in the same request, so an entry never describes other data than the key says
-# (docs/ARCHITECTURE.md, "No per-process state that goes stale"); bounded in size, and kept one minute so
-# that the cache's ten-minute bound on out-of-order commits barely grows.
-_NATIONAL_MEMO: dict[str, tuple[float, tuple[int, dict]]] = {}
-NATIONAL_MEMO_SIZE = 512
-NATIONAL_MEMO_SECONDS = 60
-
-
-def national_slice(filters: Filters, generation: int | None) -> tuple[int, dict]:
-    """(how many national dispositifs pass the filters, their facettes), kept under the database
-    generation the local statement read: a write makes a new generation, so every worker reads the
-    new slice on its next search. In this process first, then Django's cache, then the database."""
-    signature = repr((generation, time.strftime("%Y-%m-%d"), connection.settings_dict["NAME"],
-                      [getattr(filters, f.name) for f in FILTRES]))
-    now = time.monotonic()
-    memo = _NATIONAL_MEMO.get(signature)
-    if memo is not None and memo[0] > now:
-        return memo[1]
-    key = "recherche:national-count:" + hashlib.sha1(signature.encode()).hexdigest()
-    hit = cache.get(key)
-    if hit is None:
-        sql, params = recherche_sql.build_national(filters)
-        count, facettes, seen = _bounded(sql, params)
-        hit = (count, json.loads(facettes))
-        if seen != generation:   # a write landed in between: its slice belongs to its own generation
-            return hit
-        cache.set(key, hit, NATIONAL_CACHE_SECONDS)
-    if len(_NATIONAL_MEMO) >= NATIONAL_MEMO_SIZE:
-        _NATIONAL_MEMO.clear()
-    _NATIONAL_MEMO[signature] = (now + NATIONAL_MEMO_SECONDS, hit)
-    return hit
+def national_slice(filters: Filters) -> tuple[int, dict]:
+    """(how many national dispositifs pass the filters, their facettes), counted on the primary and kept
+    there (RechercheNationale) for the generation and day it was counted: the next search with these
+    filters, in any worker, reads it inside its own statement. A write makes a new generation, so no slice
+    outlives it. The write is a cache's: it is not made durable at once (synchronous_commit off)."""
+    sql, params = recherche_sql.build_national(filters, recherche_sql.national_key(filters))
+    count, facettes, _generation = _bounded(connections[DEFAULT_DB_ALIAS], sql, params,
+                                            settings="SET LOCAL synchronous_commit = off; ")
+    return count, json.loads(facettes)
 
 
 def _result(item: dict) -> Result:

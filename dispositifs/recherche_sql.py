@@ -17,13 +17,15 @@ a bound parameter; the only formatted parts are table names, the declared SQL fr
 constants.
 """
 
+import hashlib
+
 from territoires.models import Commune, CommunePiece, Departement, Region
 
 from .filters import FILTRES, keyed_filters
 from .localisation import DeferredPlace
 from .models import Dispositif, Lieu, Structure, Theme
 from .querysets import PORTEES
-from .side_tables import RechercheCouverture, RechercheGeneration, RechercheLieu
+from .side_tables import RechercheCouverture, RechercheGeneration, RechercheLieu, RechercheNationale
 
 # Proximity keeps the KNN_LIMIT nearest matching lieux within the radius: beyond that a person
 # does not scroll, and the index scan stays short in the densest cities.
@@ -42,6 +44,7 @@ LOCATE_MAX_KM = 5.0   # CommuneQuerySet.locate's default
 T_SIDE_LIEU = RechercheLieu._meta.db_table
 T_SIDE_COUVERTURE = RechercheCouverture._meta.db_table
 T_GENERATION = RechercheGeneration._meta.db_table
+T_NATIONALE = RechercheNationale._meta.db_table
 
 ORIGIN = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography"
 _PORTEES = "ARRAY[" + ", ".join(f"'{p}'" for p in PORTEES) + "]"
@@ -70,15 +73,6 @@ def key_where(filters, alias: str, params: dict) -> str:
                          f"(ARRAY[1] || ARRAY(SELECT hashtext(s) FROM unnest(%({filtre.name}_cles)s::varchar[]) s))")
     return " AND ".join(conds)
 
-
-# Counts per theme over rows carrying the `themes` column (own themes and their parents, so a
-# parent counts its sub-themes' dispositifs once). unnest() in the select list: one set-returning
-# projection instead of a function scan per row (-0.2 ms on a thousand results). Keys in no order.
-FACETTES = """
-    SELECT coalesce(json_object_agg(f.slug, f.n), '{{}}')::text FROM (
-        SELECT x.slug, count(*) AS n FROM (SELECT unnest(r.themes) AS slug FROM {rows} r WHERE true {where}) x
-        GROUP BY x.slug
-    ) f"""
 
 # The themes of one result `p`, in Theme order: one probe of the through table's index per result (as a
 # grouped CTE joined to the page, the generic plan aggregated the whole page again for every result), then
@@ -120,6 +114,24 @@ NEAREST = f"""
 
 
 LOCAL_FUNCTION = "recherche_locale"
+
+# Facettes of the answer: counts per theme over the local results (the `themes` column holds own themes and
+# their parents, so a parent counts its sub-themes' dispositifs once; less the national ones when the
+# national slice is added, which counts them) plus the national slice's; most frequent first, then by slug
+# in code point order (the order the API shows, written here so the JSON text is handed on as it is).
+# unnest() in the select list: one set-returning projection instead of a function scan per row. Written
+# as json.dumps writes a dict, so a page reads the same whichever counted the national slice.
+MERGED_FACETTES = """
+    SELECT '{' || coalesce(string_agg(to_json(f.slug)::text || ': ' || f.n, ', ' ORDER BY f.n DESC, f.slug COLLATE "C"),
+                           '') || '}' FROM (
+        SELECT u.slug, sum(u.n)::bigint AS n FROM (
+            SELECT x.slug, count(*) AS n FROM (
+                SELECT unnest(r.themes) AS slug FROM ranked r WHERE NOT (r.national AND %(with_national)s)) x
+            GROUP BY x.slug
+            UNION ALL
+            SELECT e.key, e.value::bigint FROM nat n CROSS JOIN LATERAL jsonb_each_text(n.facettes) e
+        ) u GROUP BY u.slug
+    ) f"""
 
 # How many local results: the sum of the few rows of `levels` (one per portée), not a scan of `ranked`.
 TOTAL = "(SELECT coalesce(sum(lv.n), 0)::bigint FROM levels lv)"
@@ -188,19 +200,28 @@ nat_page AS MATERIALIZED (
         LIMIT greatest(0, %(offset)s + %(limit)s - greatest(%(offset)s, {TOTAL}))
     ) x
     LEFT JOIN LATERAL ({NEAREST.format(id="x.id", cond="")}) nl ON true
+),
+-- The national slice of these filters, counted for this generation and day by the first search that
+-- needed it (`recherche.national_slice`): merged here into the count and the facettes. None: the last
+-- column is false and the caller counts it.
+nat AS MATERIALIZED (
+    SELECT n.total, n.facettes FROM {T_NATIONALE} n
+    WHERE %(with_national)s AND n.cle = %(national_key)s AND n.jour = CURRENT_DATE
+      AND n.generation = (SELECT max(id) FROM {T_GENERATION})
 )
 SELECT
-    {TOTAL},
-    ({FACETTES.format(rows="ranked", where="AND NOT (r.national AND %(with_national)s)")}),
+    {TOTAL} + coalesce((SELECT n.total - (SELECT count(*) FROM ranked WHERE national) FROM nat n), 0),
+    ({MERGED_FACETTES}),
     ({CARDS.replace("FROM page p", "FROM (SELECT id, level, dist, lieu_id, pos FROM page UNION ALL "
                                    "SELECT id, level, dist, lieu_id, pos FROM nat_page) p")}),
     (SELECT coalesce(array_agg(id), '{{}}') FROM ranked WHERE national),
-    (SELECT max(id) FROM {T_GENERATION})
+    (SELECT max(id) FROM {T_GENERATION}),
+    NOT %(with_national)s OR EXISTS (SELECT 1 FROM nat)
 """
 
 LOCAL_ARGS = [("commune", "varchar"), ("lon", "float8"), ("lat", "float8"), ("radius_m", "float8"),
               ("knn", "integer"), ("offset", "integer"), ("limit", "integer"), ("with_national", "boolean"),
-              ("url", "text")]
+              ("url", "text"), ("national_key", "varchar")]
 
 # A point given (`lat`/`lon`): the commune it lies in (`CommuneQuerySet.locate`, the same rules): the
 # subdivided contour pieces containing it (the smallest code when it is on a border), else the commune whose
@@ -263,7 +284,7 @@ def local_function() -> str:
     return f"""
 CREATE OR REPLACE FUNCTION {LOCAL_FUNCTION}({signature})
 RETURNS TABLE (o_place text, o_count bigint, o_facettes text, o_results text, o_nationals bigint[],
-               o_generation bigint)
+               o_generation bigint, o_national boolean)
 LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $fn$
 #variable_conflict use_column
 DECLARE
@@ -313,18 +334,26 @@ def _where_from(place) -> tuple[str, object]:
     return place.commune.code, (place.point.x, place.point.y)
 
 
+def national_key(filters) -> str:
+    """The key of a filter set's national slice (RechercheNationale.cle)."""
+    return hashlib.sha1(repr([getattr(filters, f.name) for f in FILTRES]).encode()).hexdigest()
+
+
 def build_local(place, filters, *, offset: int, limit: int, url: str) -> tuple[str, dict]:
-    """The local part of a search: proximity and coverage of the commune, département, région.
+    """The search: proximity and coverage of the commune, département, région, and the national slice
+    when it was already counted for these filters.
 
     `place` is a `Place`, or a `DeferredPlace` (an INSEE code) that the function reads itself. Returns
     one row, none when the commune does not exist: (place JSON, count, facettes JSON text, page results
-    JSON text, ids of the national dispositifs among them, generation). Facettes leave out national
-    dispositifs when the national slice is added (it counts them)."""
+    JSON text, ids of the national dispositifs among them, generation, whether the national slice is
+    in). Without the national slice, count and facettes leave out the national dispositifs (it counts
+    them): the caller counts the slice (`build_national`) and adds it."""
     code, point = _where_from(place)
     params = {
         "commune": code, "lon": point[0] if point else None, "lat": point[1] if point else None,
         "radius_m": filters.rayon_km * 1000.0, "knn": KNN_LIMIT,
         "offset": offset, "limit": limit, "with_national": bool(filters.national), "url": url,
+        "national_key": national_key(filters) if filters.national else "",
     }
     for filtre in FILTRES:
         value = getattr(filters, filtre.name)
@@ -349,18 +378,30 @@ def build_local_inline(place, filters, *, offset: int, limit: int, url: str) -> 
     return sql.replace("%(codes)s", "%(codes)s::varchar[]"), params
 
 
-def build_national(filters) -> tuple[str, dict]:
-    """The national slice: how many national dispositifs pass the filters, and their facettes. The
-    same for every place, hence cached by `recherche`. Returns (count, facettes JSON text, generation)."""
-    params: dict = {}
+def build_national(filters, key: str) -> tuple[str, dict]:
+    """The national slice: how many national dispositifs pass the filters, and their facettes, the same
+    for every place; kept under `key` in the table the search statement reads (`nat` above), for the
+    generation and day it was counted. Returns (count, facettes JSON text, generation); to be run on the
+    primary (it writes)."""
+    params: dict = {"key": key}
     where_nat = where(filters, "c", params)
     sql = f"""
 WITH nat AS MATERIALIZED (
     SELECT c.dispositif_id AS id, c.themes FROM {T_SIDE_COUVERTURE} c WHERE c.code = 'n' AND {where_nat}
+),
+slice AS MATERIALIZED (
+    SELECT (SELECT count(*) FROM nat)::int AS total, (SELECT max(id) FROM {T_GENERATION}) AS generation,
+           (SELECT coalesce(jsonb_object_agg(f.slug, f.n), '{{}}') FROM (
+                SELECT x.slug, count(*) AS n FROM (SELECT unnest(r.themes) AS slug FROM nat r) x GROUP BY x.slug
+            ) f) AS facettes
+),
+kept AS (
+    INSERT INTO {T_NATIONALE} AS t (cle, jour, generation, total, facettes)
+    SELECT %(key)s, CURRENT_DATE, s.generation, s.total, s.facettes FROM slice s WHERE s.generation IS NOT NULL
+    ON CONFLICT (cle) DO UPDATE SET jour = EXCLUDED.jour, generation = EXCLUDED.generation,
+        total = EXCLUDED.total, facettes = EXCLUDED.facettes
+    WHERE (t.jour, t.generation) < (EXCLUDED.jour, EXCLUDED.generation)
 )
-SELECT
-    (SELECT count(*) FROM nat),
-    ({FACETTES.format(rows="nat", where="")}),
-    (SELECT max(id) FROM {T_GENERATION})
+SELECT s.total, s.facettes::text, s.generation FROM slice s
 """
     return sql, params

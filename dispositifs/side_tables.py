@@ -5,8 +5,12 @@
 - `RechercheCouverture`: one row per (published dispositif, coverage code): `c<commune>`,
   `d<département>`, `r<région>`, `n` for national, with the same columns and the title: coverage
   is one index range per code, the national slice one range on `n` already in title order.
-- `RechercheGeneration`: a row per write statement on them; its largest id keys the cached
-  national slices (`recherche.national_slice`), so no cache outlives a write, in any process.
+- `RechercheGeneration`: a row per write statement on them; its largest id keys the national
+  slices, so none outlives a write.
+- `RechercheNationale`: the national slice of a filter set (how many national dispositifs pass it,
+  their facettes), for the generation and day it was counted: the search statement reads it by
+  its key and merges it into its own count and facettes; a search that finds none counts it and
+  writes it (`recherche.national_slice`). Shared by every worker, in the database.
 
 The filter columns are declared in `dispositifs/filters.py` and added to the models below, so
 `makemigrations` writes the migration of a new filter. The triggers are `dispositifs/sql/recherche.sql`
@@ -84,6 +88,17 @@ class RechercheGeneration(_SideRow):
 
     class Meta:
         db_table = "dispositifs_recherche_generation"
+
+
+class RechercheNationale(_SideRow):
+    cle = models.CharField(max_length=40, primary_key=True)   # sha1 of the filter values (recherche.national_key)
+    jour = models.DateField()              # `end_date` is compared with the day: a slice counts for its day only
+    generation = models.BigIntegerField()  # RechercheGeneration's max(id) when it was counted
+    total = models.IntegerField()
+    facettes = models.JSONField()          # {theme slug: national dispositifs}
+
+    class Meta:
+        db_table = "dispositifs_recherche_nationale"
 
 
 for _model in (RechercheLieu, RechercheCouverture):

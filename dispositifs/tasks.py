@@ -5,13 +5,17 @@ from procrastinate.contrib.django import app
 
 
 def prune_generations() -> int:
-    """Delete every generation row but the newest: the search only reads `max(id)` (docs/ARCHITECTURE.md,
-    "The search path", national slice), and each write statement adds a row, so the table would grow
-    forever. A row a writer has not committed yet is invisible here, hence kept."""
+    """Delete every generation row but the newest, and the national slices counted for an older one or
+    an earlier day: the search only reads `max(id)` and the slices of it (docs/ARCHITECTURE.md, "The
+    search path", national slice), and each write statement adds a row, so the tables would grow forever.
+    A row a writer has not committed yet is invisible here, hence kept. Returns the rows deleted."""
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM dispositifs_recherche_generation "
                        "WHERE id < (SELECT max(id) FROM dispositifs_recherche_generation)")
-        return cursor.rowcount
+        deleted = cursor.rowcount
+        cursor.execute("DELETE FROM dispositifs_recherche_nationale WHERE jour < CURRENT_DATE "
+                       "OR generation < (SELECT max(id) FROM dispositifs_recherche_generation)")
+        return deleted + cursor.rowcount
 
 
 @app.periodic(cron="17 3 * * *", periodic_id="recherche-generations")

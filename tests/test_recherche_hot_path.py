@@ -2,6 +2,8 @@
 itself, the national slice and the theme vocabulary are kept per process without answering stale, and the
 parameters are parsed by fields bound once, as the serializer would."""
 
+import json
+
 import pytest
 from django.core.cache import cache
 
@@ -52,13 +54,33 @@ def test_national_page_is_read_in_title_order_without_the_ones_matched_closer(cl
     assert paged == titles
 
 
-def test_national_slice_kept_by_the_process_follows_a_write(client, m, django_assert_num_queries):
-    client.get(URL, {"commune": "21166"})
-    cache.clear()   # the process's copy alone answers now
-    assert client.get(URL, {"commune": "21166"}).json()["count"] == 10
-    dispositif("C national nouveau", national=True)   # a new generation: a new key everywhere
+def test_national_slice_kept_in_the_database_follows_a_write(client, m, django_assert_num_queries):
+    from dispositifs.side_tables import RechercheNationale
+
+    client.get(URL, {"commune": "21166"})   # counts the slice and keeps it
+    assert RechercheNationale.objects.count() == 1
+    cache.clear()   # nothing in Django's cache or the process: the statement reads it from its table
+    with django_assert_num_queries(4):   # SAVEPOINT, SET LOCAL, the statement, RELEASE
+        assert client.get(URL, {"commune": "21166"}).json()["count"] == 10
+    dispositif("C national nouveau", national=True)   # a new generation: the kept slice no longer answers
     body = client.get(URL, {"commune": "21166", "page_size": 100}).json()
     assert body["count"] == 11 and body["results"][-1]["titre"] == "C national nouveau"
+
+
+@pytest.mark.parametrize("params", [
+    {"commune": "21166"},
+    {"commune": "21231", "theme": FRANCAIS},
+    {"commune": "21166", "gratuit": "true", "page_size": 3, "page": 2},
+])
+def test_the_statement_merges_the_kept_slice_as_the_first_search_did(client, m, params):
+    """The first search counts the national slice and merges it in Python; the next ones find it kept and
+    the statement merges it: the same count, facettes (in the same order) and results, byte for byte."""
+    first = client.get(URL, params).content
+    again = client.get(URL, params).content
+    assert again == first
+    body = json.loads(first)
+    counts = list(body["facettes"]["themes"].items())
+    assert counts == sorted(counts, key=lambda kv: (-kv[1], kv[0])) and counts
 
 
 def test_a_theme_added_by_another_process_is_never_refused(client, m):

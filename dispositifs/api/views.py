@@ -112,12 +112,12 @@ class RechercheView(SearchErrorsMixin, APIView):
             "count": answer.count,
             "next": replace_query_param(url, "page", page + 1) if page * size < answer.count else None,
             "previous": replace_query_param(url, "page", page - 1) if page > 1 else None,
-            "facettes": answer.facettes,
-            "langue": lang,
         }, ensure_ascii=False)
         results = answer.results if lang == "fr" else json.dumps(
             langue.localise(json.loads(answer.results), lang, langue.SEARCH_FIELDS), ensure_ascii=False)
-        response = HttpResponse(head[:-1] + ', "results": ' + results + "}", content_type="application/json")
+        body = (f'{head[:-1]}, "facettes": {{"themes": {answer.themes}}}, "langue": {json.dumps(lang)}, '
+                f'"results": {results}}}')
+        response = HttpResponse(body, content_type="application/json")
         return langue.headers(response, request, lang)
 
 
