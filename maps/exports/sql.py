@@ -132,7 +132,7 @@ zone AS (
         UNION ALL
         SELECT dispositif_id, 4, commune, commune FROM covered_communes x WHERE NOT EXISTS (
             SELECT 1 FROM whole_epcis w WHERE w.dispositif_id = x.dispositif_id AND w.epci = x.epci)
-    ) AS parts WHERE dispositif_id IN (SELECT id FROM ids) GROUP BY 1),
+    ) AS parts JOIN ids ON ids.id = parts.dispositif_id GROUP BY 1),  -- a join: IN made a HashAggregate of ids first
 -- Labels of each distinct list of publics / statuses (a few hundred), not of each dispositif's.
 publics AS (SELECT a, {publics} AS text FROM (SELECT DISTINCT publics AS a FROM ids) AS x),
 statuts AS (SELECT a, {statuts} AS text FROM (SELECT DISTINCT protection_statuses AS a FROM ids) AS x),
