@@ -85,13 +85,14 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "annuaire.web.middleware.LanguageFromQueryMiddleware",
+    # annuaire.middleware.for_pages: these four leave an API read alone (it needs none of them)
+    "annuaire.middleware.LocaleMiddleware",
+    "annuaire.middleware.LanguageFromQueryMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "simple_history.middleware.HistoryRequestMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "annuaire.middleware.HistoryRequestMiddleware",
+    "annuaire.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]

@@ -6,13 +6,15 @@ with random filters in the proportions a search page sees (a theme half the time
 filters now and then, radius among the page's choices).
 """
 
+import io
 import os
 import random
 import statistics
 import time
+from urllib.parse import urlencode
 
+from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
-from django.test import Client
 
 from dispositifs import recherche, recherche_sql
 from dispositifs.filters import RechercheParams, filters_from
@@ -65,6 +67,58 @@ def wait_for_quiet(*, below: float = 1.5, max_seconds: float = 120) -> float:
     return time.monotonic() - start
 
 
+class WSGIClient:
+    """A request as gunicorn hands it to Django: the WSGI handler called with an environ, the body read
+    and closed (request_finished runs). Django's test client adds its own work around that (template
+    signal hooks, a cookie jar, the exception capture, the response's test attributes), which a
+    production request never pays."""
+
+    def __init__(self):
+        self.handler = WSGIHandler()
+
+    def get(self, path: str, params: dict) -> tuple[int, bytes]:
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": urlencode(params, doseq=True),
+                   "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "HTTP_HOST": "127.0.0.1:8000",
+                   "REMOTE_ADDR": "127.0.0.1", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.input": io.BytesIO(b""),
+                   "wsgi.errors": io.StringIO(), "wsgi.url_scheme": "http", "wsgi.version": (1, 0),
+                   "wsgi.multithread": False, "wsgi.multiprocess": True, "wsgi.run_once": False}
+        status = []
+        response = self.handler(environ, lambda line, headers, exc_info=None: status.append(line))
+        try:
+            body = b"".join(response)
+        finally:
+            response.close()
+        return int(status[0].split()[0]), body
+
+
+def first_searches(searches: list[dict]) -> dict:
+    """Each search once, through the service, with no national slice kept yet (the table emptied, as after
+    a write or at midnight): the first search of a filter set counts its slice and keeps it, the next ones
+    read it in their statement. Returns the percentiles of all of them, of those that counted a slice,
+    and how many did. The measures that follow are the steady state this leaves."""
+    from dispositifs.side_tables import RechercheNationale
+
+    RechercheNationale.objects.all().delete()
+    counted, times = [], []
+    original = recherche.national_slice
+
+    def counting(filters):
+        counted.append(len(times))
+        return original(filters)
+
+    recherche.national_slice = counting
+    try:
+        for params in searches:
+            place, filters = parse(params)
+            start = time.perf_counter()
+            recherche.run_search(place, filters, offset=0, limit=20)
+            times.append((time.perf_counter() - start) * 1000)
+    finally:
+        recherche.national_slice = original
+    return {"all": percentiles(times), "counted": percentiles([times[i] for i in counted]) if len(counted) > 1
+            else None, "n_counted": len(counted)}
+
+
 def percentiles(samples_ms: list[float]) -> dict:
     s = sorted(samples_ms)
     q = statistics.quantiles(s, n=100, method="inclusive")
@@ -91,12 +145,13 @@ def _timed(cursor, sql: str, args: dict) -> float:
 def measure(searches: list[dict]) -> dict:
     """Per search, in ms: the bare local statement (`local`), the floor (the 20 nearest lieux by KNN
     from the same point, no filter), the service as it runs (`service`: local statement, national
-    slice, national results when the page reaches them) and the whole request through Django's test
-    client (`http`: URL routing, parsing, place, SQL, JSON). The four run back to back for each search,
+    slice, national results when the page reaches them) and the whole request through Django (`http`: the
+    WSGI handler as gunicorn calls it: middleware, URL routing, parsing, SQL, JSON). The four run back to
+    back for each search,
     in alternating order, so a neighbour's burst on the shared machine weighs on all of them alike and
     the ratios between them hold."""
     times = {"local": [], "floor": [], "service": [], "http": []}
-    client = Client()
+    client = WSGIClient()
     with connection.cursor() as cursor:
         cursor.execute("SET max_parallel_workers_per_gather = 0; SET enable_bitmapscan = off")
     floor_sql = ("SELECT id FROM dispositifs_lieu ORDER BY point <-> "
@@ -118,10 +173,10 @@ def measure(searches: list[dict]) -> dict:
 
     def http(place, filters, params):
         t = time.perf_counter()
-        response = client.get("/api/v1/recherche/", params)
+        status, body = client.get("/api/v1/recherche/", params)
         elapsed = (time.perf_counter() - t) * 1000
-        if response.status_code != 200:
-            raise RuntimeError(f"{params}: HTTP {response.status_code} {response.content[:200]!r}")
+        if status != 200:
+            raise RuntimeError(f"{params}: HTTP {status} {body[:200]!r}")
         return elapsed
 
     steps = [("local", local), ("floor", floor), ("service", service), ("http", http)]
@@ -135,8 +190,8 @@ def measure(searches: list[dict]) -> dict:
 def breakdown(searches: list[dict]) -> dict:
     """Where a request's time goes (medians in ms, printed beside the figures, not a measure of its own):
     `sql` the search statements inside the view (local and, on a miss, national), `view` the view's own
-    Python (parsing, JSON head), `stack` the rest (test client, middleware, DRF), by timing the view's
-    `get` and `recherche._bounded` around the same requests."""
+    Python (parsing, JSON head), `stack` the rest (WSGI handler, middleware, DRF), by timing the view's
+    `get` and `recherche._bounded` around the same requests (through the WSGI handler, as `measure`)."""
     from dispositifs.api.views import RechercheView
 
     spent = {"sql": 0.0, "get": 0.0}
@@ -153,7 +208,7 @@ def breakdown(searches: list[dict]) -> dict:
 
     recherche._bounded, RechercheView.get = timed(originals[0], "sql"), timed(originals[1], "get")
     rows = []
-    client = Client()
+    client = WSGIClient()
     try:
         for params in searches:
             spent.update(sql=0.0, get=0.0)

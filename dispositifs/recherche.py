@@ -214,17 +214,15 @@ def read_connection():
     return connections[router.db_for_read(RechercheLieu) or DEFAULT_DB_ALIAS]
 
 
-def _settings() -> str:
-    return (f"SET LOCAL statement_timeout = {int(STATEMENT_TIMEOUT_MS)}; "
-            "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_bitmapscan = off; ")
+# The planner settings of the search function (recherche_sql.local_function), for plain statements.
+PLANNER = "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_bitmapscan = off; "
 
 
 def _bounded(conn, sql: str, params: dict, *, settings: str = ""):
-    """One statement under a statement timeout, without parallel workers (they cost more than they
-    save on a few-millisecond query and starve the other requests) and without bitmap scans (the
-    planner would AND the GiST box into the KNN walk). Outside a transaction the settings and the
-    statement travel in one round trip, an implicit transaction that bounds the SET LOCAL."""
-    prefix = _settings() + settings
+    """One statement under the search's statement timeout, after `settings` (SET LOCAL statements).
+    Outside a transaction they travel in one round trip, an implicit transaction that bounds the SET
+    LOCAL."""
+    prefix = f"SET LOCAL statement_timeout = {int(STATEMENT_TIMEOUT_MS)}; " + settings
     try:
         if conn.in_atomic_block:
             with transaction.atomic(using=conn.alias), conn.cursor() as cursor:
@@ -250,7 +248,7 @@ def national_slice(filters: Filters) -> tuple[int, dict]:
     outlives it. The write is a cache's: it is not made durable at once (synchronous_commit off)."""
     sql, params = recherche_sql.build_national(filters, recherche_sql.national_key(filters))
     count, facettes, _generation = _bounded(connections[DEFAULT_DB_ALIAS], sql, params,
-                                            settings="SET LOCAL synchronous_commit = off; ")
+                                            settings=PLANNER + "SET LOCAL synchronous_commit = off; ")
     return count, json.loads(facettes)
 
 

@@ -60,19 +60,23 @@ class Command(BaseCommand):
                           f" {'OK' if ok == checked else 'NON'}")
         waited = search.wait_for_quiet()
         self.stdout.write(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (waited {waited:.0f} s)")
+        first = search.first_searches(searches)   # each filter set's national slice counted once
         sql = search.measure(searches)   # local, floor, service and http back to back for each search
         http = sql["http"]
         self.stdout.write(f"bench_search: {opts['dispositifs']} dispositifs, {opts['lieux']} lieux, "
                           f"{len(searches)} searches at random communes with random filters")
         self.stdout.write(f"sql local statement      {search.fmt(sql['local'])}")
         self.stdout.write(f"sql floor (20-NN KNN)    {search.fmt(sql['floor'])}")
-        self.stdout.write(f"sql search (service)     {search.fmt(sql['service'])}  (local + national slice)")
-        self.stdout.write(f"http test client         {search.fmt(http)}")
+        self.stdout.write(f"sql search (service)     {search.fmt(sql['service'])}  (the statement, through Python)")
+        self.stdout.write(f"http (WSGI handler)      {search.fmt(http)}")
+        self.stdout.write(f"  before them, each search once with no national slice kept: {search.fmt(first['all'])}; "
+                          f"the {first['n_counted']} that counted their filter set's slice: "
+                          + (search.fmt(first["counted"]) if first["counted"] else "-"))
         again = searches[:300]
         parts = search.breakdown(again)
         self.stdout.write(f"  where an http request goes (p50, {len(again)} searches again): "
                           f"sql {parts['sql']:.2f} ms, view Python {parts['view']:.2f} ms, "
-                          f"client + middleware + DRF {parts['stack']:.2f} ms")
+                          f"WSGI handler + middleware + DRF {parts['stack']:.2f} ms")
         self.stdout.write(search.verdict("sql_p95", sql["local"]["p95"], TARGETS["sql_p95"]))
         self.stdout.write(search.verdict("http_p50", http["p50"], TARGETS["http_p50"]))
         self.stdout.write(search.verdict("http_p95", http["p95"], TARGETS["http_p95"]))
