@@ -133,7 +133,8 @@ zone AS (
         SELECT dispositif_id, 4, commune, commune FROM covered_communes x WHERE NOT EXISTS (
             SELECT 1 FROM whole_epcis w WHERE w.dispositif_id = x.dispositif_id AND w.epci = x.epci)
     ) AS parts JOIN ids ON ids.id = parts.dispositif_id GROUP BY 1),  -- a join: IN made a HashAggregate of ids first
--- Labels of each distinct list of publics / statuses (a few hundred), not of each dispositif's.
+-- Labels of each distinct list of publics / statuses (a few hundred), not of each dispositif's; the
+-- lists are read from ids (an index probe per dispositif cost ~0.2 s each on a national export).
 publics AS (SELECT a, {publics} AS text FROM (SELECT DISTINCT publics AS a FROM ids) AS x),
 statuts AS (SELECT a, {statuts} AS text FROM (SELECT DISTINCT protection_statuses AS a FROM ids) AS x),
 raw AS MATERIALIZED (
@@ -261,7 +262,7 @@ def _joined(pieces: list) -> str:
     return tree([f"({x})" if isinstance(x, Sql) else _literal(x) for x in merged])
 
 
-def _members(pairs: list[tuple[str, object]]) -> list:
+def _members(pairs: list[tuple[str, list]]) -> list:
     """JSON object members `"k" : v, …` as template pieces (the separators of json_build_object,
     which the file has always had)."""
     pieces = []
@@ -273,6 +274,8 @@ def _members(pairs: list[tuple[str, object]]) -> list:
 # Values written without to_json: numbers, and text made only of digits, `/`, `-` or letters
 # (to_char dates, Oui/Non), which JSON never escapes.
 UNESCAPED = {"Gratuit", "Date de début", "Date de fin", "Date de vérification", "Modifié le"}
+assert all(CELLS[name][1].startswith(("to_char(", "CASE d.free WHEN")) for name in UNESCAPED), \
+    "only a date or Oui/Non may skip to_json"
 
 
 def _geojson_value(i: int, name: str, level: str, sql: str | None, lieu: bool) -> list:
