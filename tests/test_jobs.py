@@ -1,6 +1,7 @@
 """The job runner: a real `procrastinate worker` on the test database runs the maps tasks, the
 periodic refresh is scheduled, and queuing the same work twice makes one job."""
 
+from django.test import Client
 from procrastinate.contrib.django import app
 
 from annuaire.jobs import defer_once
@@ -79,15 +80,22 @@ def test_the_daily_job_keeps_only_the_newest_search_generation(job_worker):
 
     periodic = {p.periodic_id: p for p in app.periodic_registry.periodic_tasks.values()}
     assert periodic["recherche-generations"].task.name == "dispositifs.prune_generations"
+    from dispositifs.side_tables import RechercheNationale
+
     action = build_small_case()["A"]
+    search = {"commune": "35238", "national": "true"}
+    client = Client()
+    client.get("/api/v1/recherche/", search)   # a national slice kept for this generation...
     for n in range(3):
         action.title = f"Action A, version {n}"
         action.save()  # each write statement adds a generation row
+    client.get("/api/v1/recherche/", {**search, "theme": "se-former"})   # ...and one for the newest
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*), max(id) FROM dispositifs_recherche_generation")
         count, newest = cursor.fetchone()
-    assert count > 1
+    assert count > 1 and RechercheNationale.objects.count() == 2
     assert job_worker.wait_for(dispositifs_tasks.prune_generations_daily.defer()) == "succeeded"
     with connection.cursor() as cursor:
         cursor.execute("SELECT array_agg(id) FROM dispositifs_recherche_generation")
         assert cursor.fetchone()[0] == [newest]
+    assert list(RechercheNationale.objects.values_list("generation", flat=True)) == [newest]
