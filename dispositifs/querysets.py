@@ -18,6 +18,18 @@ from .vocabulaires import Statut
 PORTEES = ("proximite", "commune", "departement", "region", "national")
 
 
+class SphereDistance(Distance):
+    """ST_Distance(a, b, false): geography distance on the sphere, as the fast path measures it
+    (recherche_sql.NEAREST). Django's Distance ignores `spheroid` for geography columns."""
+
+    name = "Distance"   # the SQL function's (GeoFunc names it after the class)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = super().as_postgresql(compiler, connection, **extra_context)
+        assert sql.startswith("ST_Distance(") and sql.endswith(")"), sql
+        return sql[:-1] + ", false)", params
+
+
 class ThemeQuerySet(models.QuerySet):
     def roots(self):
         return self.filter(parent__isnull=True)
@@ -60,11 +72,12 @@ class DispositifQuerySet(models.QuerySet):
     # -- geography ------------------------------------------------------------------------------
     def near(self, point, radius_km: float):
         """With a lieu within `radius_km` (ST_DWithin on geography, GiST index), annotated with
-        `distance_m`, the distance to the nearest such lieu."""
+        `distance_m`, the distance to the nearest such lieu, on the sphere as the fast path measures it
+        (recherche_sql.NEAREST)."""
         from .models import Lieu
 
         lieux = Lieu.objects.filter(dispositif_id=models.OuterRef("pk"), point__dwithin=(point, D(km=radius_km)))
-        nearest = lieux.annotate(d=Distance("point", point)).order_by("d").values("d")[:1]
+        nearest = lieux.annotate(d=SphereDistance("point", point)).order_by("d").values("d")[:1]
         return self.filter(models.Exists(lieux)).annotate(distance_m=models.Subquery(nearest))
 
     def covering(self, commune, *, national: bool = True):
@@ -113,7 +126,7 @@ class DispositifQuerySet(models.QuerySet):
         point = place.point
         within = Lieu.objects.filter(dispositif_id=models.OuterRef("pk"), point__dwithin=(point, D(km=radius_km)))
         nearest = (Lieu.objects.filter(dispositif_id=models.OuterRef("pk"))
-                   .annotate(d=Distance("point", point)).order_by("d").values("d")[:1])
+                   .annotate(d=SphereDistance("point", point)).order_by("d").values("d")[:1])
         whens = [
             models.When(models.Exists(within), then=models.Value("proximite")),
             models.When(self._covers_commune(place.commune), then=models.Value("commune")),

@@ -107,9 +107,11 @@ CARDS = f"""
     LEFT JOIN {T_COMMUNE} c ON c.code = l.commune_id"""
 
 
-# The nearest lieu of a dispositif matched by its coverage (true spheroid distance, like the ORM).
+# The nearest lieu of a dispositif matched by its coverage. Distances are on the sphere (`false`), like
+# the ORM twin's (querysets.SphereDistance): within 0.5 % of the spheroid's, which cost 0.4 ms of a
+# search's median (most of the KNN walk's time). The radius (ST_DWithin) stays on the spheroid: exact, cheap.
 NEAREST = f"""
-    SELECT l2.id AS lieu_id, ST_Distance(l2.point, {ORIGIN}) AS dist FROM {T_LIEU} l2
+    SELECT l2.id AS lieu_id, ST_Distance(l2.point, {ORIGIN}, false) AS dist FROM {T_LIEU} l2
     WHERE l2.dispositif_id = {{id}} {{cond}} ORDER BY 2 LIMIT 1"""
 
 
@@ -141,7 +143,7 @@ TOTAL = "(SELECT coalesce(sum(lv.n), 0)::bigint FROM levels lv)"
 LOCAL = f"""
 WITH near AS MATERIALIZED (
     SELECT DISTINCT ON (k.id) k.id, k.lieu_id, k.dist, k.national, k.themes FROM (
-        SELECT l.dispositif_id AS id, l.lieu_id, ST_Distance(l.point, {ORIGIN}) AS dist, l.national, l.themes
+        SELECT l.dispositif_id AS id, l.lieu_id, ST_Distance(l.point, {ORIGIN}, false) AS dist, l.national, l.themes
         FROM {T_SIDE_LIEU} l
         WHERE ST_DWithin(l.point, {ORIGIN}, %(radius_m)s) AND {{keys_near}} AND {{where_near}}
         ORDER BY l.point <-> {ORIGIN}
