@@ -40,11 +40,15 @@ def max_age() -> float:
 
 
 def data_stamp() -> str:
-    """A cheap fingerprint of the published data: changes when a dispositif or lieu is written or deleted."""
+    """A cheap fingerprint of the published data: changes when a dispositif or lieu is written or deleted,
+    through the ORM or not: the search's generation (every trigger run on the dispositifs, their lieux,
+    themes and coverage adds one, docs/ARCHITECTURE.md "Side tables"), beside the counts and newest
+    `updated_at` it was before."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT (SELECT count(*) || '-' || coalesce(max(updated_at)::text, '') "
                        "FROM dispositifs_dispositif), (SELECT count(*) || '-' || coalesce(max(id), 0) "
-                       "FROM dispositifs_lieu)")
+                       "FROM dispositifs_lieu), "
+                       "(SELECT coalesce(max(id), 0)::text FROM dispositifs_recherche_generation)")
         return "/".join(cursor.fetchone())
 
 

@@ -88,3 +88,17 @@ def test_territory_exports_stream_from_copy(client):
     assert "X-Export-Count" not in response  # counted only once streamed
     text = body(response).decode("utf-8")
     assert text.startswith("\ufeffIdentifiant;") and text.count("\n") == 4
+
+
+@pytest.mark.django_db
+def test_a_lieu_moved_outside_the_orm_makes_the_stored_files_stale(exports_dir):
+    """A lieu's point written by SQL alone (no updated_at, no count changes): the stamp still moves."""
+    from django.db import connection
+
+    build_small_case()
+    stored.refresh_national(formats=["csv"])
+    assert stored.is_fresh("csv", stamp=stored.data_stamp())
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE dispositifs_lieu SET point = ST_SetSRID(ST_MakePoint(-1.6, 48.1), 4326)::geography "
+                       "WHERE id = (SELECT min(id) FROM dispositifs_lieu)")
+    assert not stored.is_fresh("csv", stamp=stored.data_stamp())

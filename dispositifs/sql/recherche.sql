@@ -188,6 +188,8 @@ BEGIN
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
         PERFORM recherche_insert_lieux(ARRAY(SELECT id FROM new_rows));
     END IF;
+    -- A lieu moved or gone changes the maps and exports (maps.stored.data_stamp reads the generation).
+    INSERT INTO dispositifs_recherche_generation DEFAULT VALUES;
     RETURN NULL;
 END $fn$;
 
