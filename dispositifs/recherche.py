@@ -17,6 +17,7 @@ The API hands the JSON on as it is (`run_search`); the web pages read `Result` o
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -24,7 +25,7 @@ from django.contrib.gis.geos import Point
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.db.models.signals import post_delete, post_save
-from django.db.utils import OperationalError
+from django.db.utils import DatabaseError, OperationalError
 
 from territoires.models import Commune
 
@@ -52,6 +53,8 @@ from .side_tables import RechercheLieu
 __all__ = ["Filters", "InvalidSearch", "PAGE_SIZE_DEFAULT", "PAGE_SIZE_MAX", "Place", "PlaceNotFound",
            "RAYON_MAX_KM", "Result", "SearchResult", "SearchTimeout", "known_themes", "parse_filters",
            "parse_page", "resolve_place", "resolve_place_from_params", "run_search", "search"]
+
+logger = logging.getLogger(__name__)
 
 STATEMENT_TIMEOUT_MS = 2000
 THEMES_CACHE_KEY = "recherche:themes"
@@ -245,10 +248,17 @@ def national_slice(filters: Filters) -> tuple[int, dict]:
     """(how many national dispositifs pass the filters, their facettes), counted on the primary and kept
     there (RechercheNationale) for the generation and day it was counted: the next search with these
     filters, in any worker, reads it inside its own statement. A write makes a new generation, so no slice
-    outlives it. The write is a cache's: it is not made durable at once (synchronous_commit off)."""
+    outlives it. The write is a cache's: it is not made durable at once (synchronous_commit off), and when
+    the database refuses it (a read-only role or transaction, a full disk) the slice is counted where the
+    search read, and not kept: the search still answers."""
     sql, params = recherche_sql.build_national(filters, recherche_sql.national_key(filters))
-    count, facettes, _generation = _bounded(connections[DEFAULT_DB_ALIAS], sql, params,
-                                            settings=PLANNER + "SET LOCAL synchronous_commit = off; ")
+    try:
+        count, facettes, _generation = _bounded(connections[DEFAULT_DB_ALIAS], sql, params,
+                                                settings=PLANNER + "SET LOCAL synchronous_commit = off; ")
+    except DatabaseError as exc:   # a timeout is a SearchTimeout already
+        logger.warning("national slice not kept (%s): counted without keeping it", exc)
+        sql, params = recherche_sql.build_national(filters, None)
+        count, facettes, _generation = _bounded(read_connection(), sql, params, settings=PLANNER)
     return count, json.loads(facettes)
 
 

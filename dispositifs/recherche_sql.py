@@ -385,11 +385,11 @@ def build_local_inline(place, filters, *, offset: int, limit: int, url: str) -> 
     return sql.replace("%(codes)s", "%(codes)s::varchar[]"), params
 
 
-def build_national(filters, key: str) -> tuple[str, dict]:
+def build_national(filters, key: str | None) -> tuple[str, dict]:
     """The national slice: how many national dispositifs pass the filters, and their facettes, the same
     for every place; kept under `key` in the table the search statement reads (`nat` above), for the
-    generation and day it was counted. Returns (count, facettes JSON text, generation); to be run on the
-    primary (it writes)."""
+    generation and day it was counted (None: counted only). Returns (count, facettes JSON text,
+    generation); to be run on the primary when it keeps the slice (it writes)."""
     params: dict = {"key": key}
     where_nat = where(filters, "c", params)
     sql = f"""
@@ -401,14 +401,16 @@ slice AS MATERIALIZED (
            (SELECT coalesce(jsonb_object_agg(f.slug, f.n), '{{}}') FROM (
                 SELECT x.slug, count(*) AS n FROM (SELECT unnest(r.themes) AS slug FROM nat r) x GROUP BY x.slug
             ) f) AS facettes
-),
-kept AS (
+){"," + KEPT if key is not None else ""}
+SELECT s.total, s.facettes::text, s.generation FROM slice s
+"""
+    return sql, params
+
+
+KEPT = f"""kept AS (
     INSERT INTO {T_NATIONALE} AS t (cle, jour, generation, total, facettes)
     SELECT %(key)s, CURRENT_DATE, s.generation, s.total, s.facettes FROM slice s WHERE s.generation IS NOT NULL
     ON CONFLICT (cle) DO UPDATE SET jour = EXCLUDED.jour, generation = EXCLUDED.generation,
         total = EXCLUDED.total, facettes = EXCLUDED.facettes
     WHERE (t.jour, t.generation) < (EXCLUDED.jour, EXCLUDED.generation)
-)
-SELECT s.total, s.facettes::text, s.generation FROM slice s
-"""
-    return sql, params
+)"""

@@ -67,6 +67,25 @@ def test_national_slice_kept_in_the_database_follows_a_write(client, m, django_a
     assert body["count"] == 11 and body["results"][-1]["titre"] == "C national nouveau"
 
 
+def test_a_database_that_refuses_to_keep_the_slice_still_answers(client, m, caplog):
+    """A read-only role, a read-only transaction or a full disk refuse the slice's write: the search counts
+    it without keeping it, and answers as it would have."""
+    from django.db import connection
+
+    from dispositifs.side_tables import RechercheNationale
+
+    expected = client.get(URL, {"commune": "21166", "page_size": 100}).content
+    RechercheNationale.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute("""CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'cannot execute INSERT in a read-only transaction'; END $$;
+            CREATE TRIGGER refuse BEFORE INSERT ON dispositifs_recherche_nationale
+            FOR EACH ROW EXECUTE FUNCTION refuse()""")
+    r = client.get(URL, {"commune": "21166", "page_size": 100})
+    assert r.status_code == 200 and r.content == expected
+    assert RechercheNationale.objects.count() == 0 and "national slice not kept" in caplog.text
+
+
 @pytest.mark.parametrize("params", [
     {"commune": "21166"},
     {"commune": "21231", "theme": FRANCAIS},
