@@ -37,15 +37,16 @@ def kept_items(place: Place, filters: Filters, *, url: str = "/dispositifs/") ->
     return [item for item in items if item["id"] in kept]
 
 
-def facettes(items: list[dict]) -> dict:
-    """Results per theme, a category counting its sub-themes' results once (as the search's facettes)."""
+def facettes(items: list[dict]) -> str:
+    """Results per theme, a category counting its sub-themes' results once, as JSON text in the order the
+    search writes its facettes."""
     parents = recherche.known_themes()
     counts: dict[str, int] = {}
     for item in items:
         slugs = {t["slug"] for t in item["themes"]}
         for slug in slugs | {parents.get(s) for s in slugs} - {None}:
             counts[slug] = counts.get(slug, 0) + 1
-    return {"themes": dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))}
+    return recherche.facettes_json(counts)
 
 
 def run_search(place: Place, filters: Filters, *, offset: int = 0, limit: int = PAGE_SIZE_DEFAULT,
@@ -55,7 +56,7 @@ def run_search(place: Place, filters: Filters, *, offset: int = 0, limit: int = 
         return recherche.run_search(place, filters, offset=offset, limit=limit, url=url)
     items = kept_items(place, filters, url=url)
     return recherche.Answer(json.dumps(items[offset:offset + limit], ensure_ascii=False), len(items),
-                            json.dumps(facettes(items)["themes"], ensure_ascii=False))
+                            facettes(items))
 
 
 class NarrowedResult:
@@ -80,7 +81,7 @@ class NarrowedResult:
 
     @property
     def facettes(self) -> dict:
-        return facettes(self._kept())
+        return {"themes": json.loads(facettes(self._kept()))}
 
     def page(self, number: int, size: int = PAGE_SIZE_DEFAULT) -> list:
         size = max(1, min(size, PAGE_SIZE_MAX))

@@ -205,10 +205,15 @@ def run_search(place: Place | DeferredPlace, filters: Filters, *, offset: int = 
     merged = json.loads(facettes)
     for slug, n in national_facettes.items():
         merged[slug] = merged.get(slug, 0) + n
-    themes = dict(sorted(merged.items(), key=lambda item: (-item[1], item[0])))
     # national ones matched closer keep their finer reason (`local_nationals`); the statement already wrote
     # the national results of the page
-    return Answer(results, count + national_count - len(local_nationals), json.dumps(themes, ensure_ascii=False))
+    return Answer(results, count + national_count - len(local_nationals), facettes_json(merged))
+
+
+def facettes_json(counts: dict[str, int]) -> str:
+    """Counts per theme as the search statement writes them (recherche_sql.MERGED_FACETTES): most frequent
+    first, then by slug in code point order, so a reader sees "12 cours de français, 5 formations" at once."""
+    return json.dumps(dict(sorted(counts.items(), key=lambda item: (-item[1], item[0]))), ensure_ascii=False)
 
 
 def read_connection():
@@ -217,7 +222,7 @@ def read_connection():
     return connections[router.db_for_read(RechercheLieu) or DEFAULT_DB_ALIAS]
 
 
-# The planner settings of the search function (recherche_sql.local_function), for plain statements.
+# The planner settings of the search function (recherche_fonction.local_function), for plain statements.
 PLANNER = "SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL enable_bitmapscan = off; "
 
 

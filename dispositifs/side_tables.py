@@ -167,7 +167,7 @@ def render_triggers() -> str:
 
 def render() -> str:
     """The trigger SQL, then the search's local statement as a function (same declaration)."""
-    from .recherche_sql import local_function, local_function_drop
+    from .recherche_fonction import local_function, local_function_drop
 
     return render_triggers() + local_function_drop() + local_function()
 
