@@ -74,3 +74,36 @@ def test_deferred_block_refreshes_once_at_its_end(chenove):
     assert d.pk in found(chenove, langue="ar", themes=["lecture-ecriture-calcul"])
     Dispositif.objects.filter(pk=d.pk).update(free=True)   # outside the block: the triggers again
     assert d.pk in found(chenove, gratuit=True)
+
+
+def _stored_order(ids) -> list[int]:
+    """The lieux of the side table in the order of their rows on disk."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT lieu_id FROM dispositifs_recherche_lieu WHERE lieu_id = ANY(%s) ORDER BY ctid", [ids])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _spatial_order(ids) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM dispositifs_lieu WHERE id = ANY(%s) ORDER BY point::geometry", [ids])
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.parametrize("deferred", [False, True], ids=["trigger", "import refresh"])
+def test_lieux_rows_are_stored_in_spatial_order(deferred):
+    """Written in one statement in an order that zigzags across France, the side rows are stored along the
+    space-filling curve (dispositifs/sql/recherche.sql): the KNN walk of a search then reads few pages."""
+    from dispositifs import side_tables
+
+    d = dispositif("Atelier")
+    points = [(-4.5 + 9.0 * (i % 2) + 0.01 * i, 43.0 + 0.05 * i) for i in range(40)]   # west, east, west…
+    lieux = [Lieu(dispositif=d, commune_id="21166", name=f"Lieu {i}", point=Point(x, y, srid=4326))
+             for i, (x, y) in enumerate(points)]
+    if deferred:
+        with side_tables.deferred():
+            created = Lieu.objects.bulk_create(lieux)
+    else:
+        created = Lieu.objects.bulk_create(lieux)
+    ids = [lieu.pk for lieu in created]
+    assert _spatial_order(ids) != ids   # the order written is not already the spatial one
+    assert _stored_order(ids) == _spatial_order(ids)

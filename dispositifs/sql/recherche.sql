@@ -11,6 +11,12 @@
 -- Only published dispositifs have rows; `end_date` is compared with the day at search time.
 -- Transition tables are only visible in the trigger function itself: it passes their ids as arrays.
 
+-- Lieux rows are written in spatial order (`ORDER BY point::geometry`: PostGIS sorts geometries along a
+-- Hilbert curve), so the lieux near a place sit on a few heap pages: the KNN walk of a search fetches
+-- each row it visits, and in insertion order (the order of a file) those were as many pages as rows. Measured
+-- on the bench data: search statement p50 -0.7 ms, p95 -1.5 ms; a sort of the written rows on imports.
+-- Rows updated later stay on their page when it has room (fillfactor 70, side_tables.apply).
+
 -- Rows of the lieux given by `lieux`, from their current dispositif.
 CREATE OR REPLACE FUNCTION recherche_insert_lieux(lieux bigint[]) RETURNS void LANGUAGE plpgsql AS $fn$
 BEGIN
@@ -18,6 +24,7 @@ BEGIN
         SELECT l.id, l.dispositif_id, l.point, d.national, d.end_date, @SOURCES@
         FROM dispositifs_lieu l JOIN dispositifs_dispositif d ON d.id = l.dispositif_id
         WHERE d.status = ''publie'' AND l.id = ANY($1)
+        ORDER BY l.point::geometry
         ON CONFLICT (lieu_id) DO NOTHING' USING lieux;
 END $fn$;
 
@@ -35,7 +42,8 @@ BEGIN
         EXECUTE 'INSERT INTO dispositifs_recherche_lieu (lieu_id, dispositif_id, point, national, end_date, @COLUMNS@)
             SELECT l.id, l.dispositif_id, l.point, d.national, d.end_date, @SOURCES@
             FROM dispositifs_dispositif d JOIN dispositifs_lieu l ON l.dispositif_id = d.id
-            WHERE d.status = ''publie'' AND d.id = ANY($1)' USING ids;
+            WHERE d.status = ''publie'' AND d.id = ANY($1)
+            ORDER BY l.point::geometry' USING ids;
         RETURN;
     END IF;
     EXECUTE 'DELETE FROM dispositifs_recherche_lieu r WHERE r.dispositif_id = ANY($1) AND NOT EXISTS (
@@ -45,6 +53,7 @@ BEGIN
         SELECT l.id, l.dispositif_id, l.point, d.national, d.end_date, @SOURCES@
         FROM dispositifs_dispositif d JOIN dispositifs_lieu l ON l.dispositif_id = d.id
         WHERE d.status = ''publie'' AND d.id = ANY($1)
+        ORDER BY l.point::geometry
         ON CONFLICT (lieu_id) DO UPDATE SET dispositif_id = EXCLUDED.dispositif_id, point = EXCLUDED.point,
             national = EXCLUDED.national, end_date = EXCLUDED.end_date, @SET@
         WHERE (t.dispositif_id, t.point::bytea, t.national, t.end_date, @OLD@)
