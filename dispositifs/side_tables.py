@@ -96,6 +96,7 @@ class RechercheNationale(_SideRow):
     generation = models.BigIntegerField()  # RechercheGeneration's max(id) when it was counted
     total = models.IntegerField()
     facettes = models.JSONField()          # {theme slug: national dispositifs}
+    premiers = ArrayField(models.BigIntegerField(), default=list)   # the first ids, in title order
 
     class Meta:
         db_table = "dispositifs_recherche_nationale"

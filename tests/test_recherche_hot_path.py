@@ -102,6 +102,38 @@ def test_the_statement_merges_the_kept_slice_as_the_first_search_did(client, m, 
     assert counts == sorted(counts, key=lambda kv: (-kv[1], kv[0])) and counts
 
 
+def _national_titles(client, **params):
+    body = client.get(URL, {"commune": "21166", **params}).json()
+    return [x["titre"] for x in body["results"] if x["portee"] == "national"]
+
+
+def test_national_pages_are_read_from_the_kept_slice_first_ids(client, m):
+    """The slice keeps its first national ids in title order: a page reaching the national results reads them
+    instead of the coverage range (a rare filter read all of it), less the ones matched closer."""
+    from dispositifs.side_tables import RechercheNationale
+
+    closer = dispositif("A national avec un lieu", national=True, lieux=[("21166", 0.001, 0)])
+    everything = _national_titles(client, page_size=100)   # counts the slice and keeps it
+    kept = RechercheNationale.objects.get()
+    assert kept.premiers == [closer.pk, m.national_a.pk, m.national_b.pk]   # the slice is the same everywhere
+    assert everything == ["A national hotline", "B national en ligne"]      # the closer one is a proximity
+    paged = [t for page in range(1, 7) for t in _national_titles(client, page_size=2, page=page)]   # 11 results
+    assert paged == everything
+    RechercheNationale.objects.update(premiers=[closer.pk, m.national_b.pk, m.national_a.pk])
+    assert _national_titles(client, page_size=100) == ["B national en ligne", "A national hotline"]
+
+
+def test_a_slice_too_short_for_the_page_reads_the_coverage_range(client, m, monkeypatch):
+    from dispositifs import recherche_sql
+    from dispositifs.side_tables import RechercheNationale
+
+    monkeypatch.setattr(recherche_sql, "NATIONAL_PREFIX", 1)
+    everything = _national_titles(client, page_size=100)
+    assert RechercheNationale.objects.get().premiers == [m.national_a.pk]
+    RechercheNationale.objects.update(premiers=[m.national_b.pk])   # not read: it cannot hold the page
+    assert _national_titles(client, page_size=100) == everything == ["A national hotline", "B national en ligne"]
+
+
 def test_a_theme_added_by_another_process_is_never_refused(client, m):
     assert client.get(URL, {"commune": "21166", "theme": FRANCAIS}).status_code == 200   # the vocabulary kept
     # another process saves a theme: its signal empties the shared cache, not this process's copy
