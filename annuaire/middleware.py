@@ -83,6 +83,9 @@ def for_pages(path: str):
     inner = import_string(path)
 
     def api_read(request, get_response):
+        if getattr(request, "_api_read", False):   # an outer one of these already set French
+            return get_response(request)
+        request._api_read = True
         with translation.override(settings.LANGUAGE_CODE):
             response = get_response(request)
         response.headers.setdefault("Content-Language", settings.LANGUAGE_CODE)

@@ -190,12 +190,12 @@ def measure(searches: list[dict]) -> dict:
 def breakdown(searches: list[dict]) -> dict:
     """Where a request's time goes (medians in ms, printed beside the figures, not a measure of its own):
     `sql` the search statements inside the view (local and, on a miss, national), `view` the view's own
-    Python (parsing, JSON head), `stack` the rest (WSGI handler, middleware, DRF), by timing the view's
-    `get` and `recherche._bounded` around the same requests (through the WSGI handler, as `measure`)."""
-    from dispositifs.api.views import RechercheView
+    Python (parsing, JSON head), `stack` the rest (WSGI handler, middleware), by timing the view's
+    `answer` and `recherche._bounded` around the same requests (through the WSGI handler, as `measure`)."""
+    from dispositifs.api import views
 
     spent = {"sql": 0.0, "get": 0.0}
-    originals = (recherche._bounded, RechercheView.get)
+    originals = (recherche._bounded, views.answer)
 
     def timed(function, key):
         def wrapper(*args, **kwargs):
@@ -206,7 +206,7 @@ def breakdown(searches: list[dict]) -> dict:
                 spent[key] += (time.perf_counter() - start) * 1000
         return wrapper
 
-    recherche._bounded, RechercheView.get = timed(originals[0], "sql"), timed(originals[1], "get")
+    recherche._bounded, views.answer = timed(originals[0], "sql"), timed(originals[1], "get")
     rows = []
     client = WSGIClient()
     try:
@@ -217,7 +217,7 @@ def breakdown(searches: list[dict]) -> dict:
             total = (time.perf_counter() - start) * 1000
             rows.append((total, spent["sql"], spent["get"] - spent["sql"], total - spent["get"]))
     finally:
-        recherche._bounded, RechercheView.get = originals
+        recherche._bounded, views.answer = originals
     return {name: statistics.median(row[i] for row in rows) for i, name in enumerate(("http", "sql", "view", "stack"))}
 
 

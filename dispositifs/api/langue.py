@@ -45,13 +45,19 @@ class LangueParams(_Params):
         "translation, else machine draft, else French, said per field in `traduction`."))
 
 
+def _may_be_logged_in(request) -> bool:
+    """A session cookie or credentials: only then is the user read (reading it loads the session and the
+    authentication machinery, ~0.1 ms of an anonymous search)."""
+    return settings.SESSION_COOKIE_NAME in request.COOKIES or "HTTP_AUTHORIZATION" in request.META
+
+
 def requested(request) -> str:
     """The language asked: `lang` (400 when not one of ours), else an anonymous client's Accept-Language,
     else French."""
-    lang = LangueParams.parse(request.query_params)["lang"]
+    lang = LangueParams.parse(request.GET)["lang"] if "lang" in request.GET else None
     if lang:
         return lang
-    if getattr(request, "user", None) is not None and request.user.is_authenticated:
+    if _may_be_logged_in(request) and getattr(request, "user", None) is not None and request.user.is_authenticated:
         return "fr"
     for code, _quality in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
         try:

@@ -4,8 +4,8 @@
 
 from django.urls import path
 
-from .views import RechercheView
+from .views import recherche_view
 
 urlpatterns = [
-    path("recherche/", RechercheView.as_view(), name="api-recherche"),
+    path("recherche/", recherche_view(), name="api-recherche"),
 ]

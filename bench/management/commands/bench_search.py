@@ -76,7 +76,7 @@ class Command(BaseCommand):
         parts = search.breakdown(again)
         self.stdout.write(f"  where an http request goes (p50, {len(again)} searches again): "
                           f"sql {parts['sql']:.2f} ms, view Python {parts['view']:.2f} ms, "
-                          f"WSGI handler + middleware + DRF {parts['stack']:.2f} ms")
+                          f"WSGI handler + middleware {parts['stack']:.2f} ms")
         self.stdout.write(search.verdict("sql_p95", sql["local"]["p95"], TARGETS["sql_p95"]))
         self.stdout.write(search.verdict("http_p50", http["p50"], TARGETS["http_p50"]))
         self.stdout.write(search.verdict("http_p95", http["p95"], TARGETS["http_p95"]))
