@@ -312,9 +312,11 @@ class _Params(serializers.Serializer):
         from .localisation import InvalidSearch
 
         values = {}
+        # The names given (`theme[0]` is a `theme`): an absent parameter is its default without DRF's lookups.
+        given = {key.partition("[")[0] for key in params}
         for name, parser in cls.bound_fields().items():
             try:
-                raw = parser.get_value(params)
+                raw = parser.get_value(params) if name in given else empty
                 # Absent: what run_validation(empty) gives an optional field, without its checks.
                 values[name] = parser.get_default() if raw is empty and not parser.required \
                     else parser.run_validation(raw)

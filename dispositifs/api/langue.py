@@ -59,7 +59,7 @@ def requested(request) -> str:
         return lang
     if _may_be_logged_in(request) and getattr(request, "user", None) is not None and request.user.is_authenticated:
         return "fr"
-    for code, _quality in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+    for code, _quality in parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", "")):
         try:
             return translation.get_supported_language_variant(code)
         except LookupError:
