@@ -18,6 +18,7 @@ a bound parameter; the only formatted parts are table names, the declared SQL fr
 constants.
 """
 
+import functools
 import hashlib
 
 from territoires.models import Commune
@@ -284,9 +285,14 @@ def build_local(place, filters, *, offset: int, limit: int, url: str) -> tuple[s
     for filtre in keyed_filters():
         value = getattr(filters, filtre.name)
         params[f"{filtre.name}_cles"] = filtre.key_values(value) if filtre.active(value) else None
-    args = function_args()
-    call = ", ".join(f"%({name})s::{kind}" for name, kind in args)
-    return f"SELECT * FROM {LOCAL_FUNCTION}({call})", params
+    return local_call(), params
+
+
+@functools.cache
+def local_call() -> str:
+    """The call of the search function with every value bound (the same text for every search)."""
+    call = ", ".join(f"%({name})s::{kind}" for name, kind in function_args())
+    return f"SELECT * FROM {LOCAL_FUNCTION}({call})"
 
 
 def build_local_inline(place, filters, *, offset: int, limit: int, url: str) -> tuple[str, dict]:
