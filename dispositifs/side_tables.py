@@ -8,9 +8,10 @@
 - `RechercheGeneration`: a row per write statement on them; its largest id keys the national
   slices, so none outlives a write.
 - `RechercheNationale`: the national slice of a filter set (how many national dispositifs pass it,
-  their facettes), for the generation and day it was counted: the search statement reads it by
-  its key and merges it into its own count and facettes; a search that finds none counts it and
-  writes it (`recherche.national_slice`). Shared by every worker, in the database.
+  their facettes, the first 200 of their ids in title order), for the generation and day it was
+  counted: the search statement reads it by its key, merges it into its own count and facettes and
+  takes a page's national results from its ids; a search that finds none counts it and writes it
+  (`recherche.national_slice`). Shared by every worker, in the database.
 
 The filter columns are declared in `dispositifs/filters.py` and added to the models below, so
 `makemigrations` writes the migration of a new filter. The triggers are `dispositifs/sql/recherche.sql`
