@@ -143,7 +143,9 @@ def recherche_view():
     (HEAD, OPTIONS, `?format=`) and the OpenAPI description are RechercheView's: drf-spectacular and
     annuaire.middleware read the view class from `cls`, as on any DRF view."""
     drf = RechercheView.as_view()
-    allow = ", ".join(RechercheView().allowed_methods)   # what DRF says on each of its answers
+    probe = RechercheView()
+    probe.setup(None)   # as each request's view is set up: HEAD is answered as GET
+    allow = ", ".join(probe.allowed_methods)   # what DRF says on each of its answers
 
     def view(request, *args, **kwargs):
         if request.method != "GET" or "format" in request.GET:
