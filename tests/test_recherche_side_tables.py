@@ -95,6 +95,8 @@ def test_lieux_rows_are_stored_in_spatial_order(deferred):
     space-filling curve (dispositifs/sql/recherche.sql): the KNN walk of a search then reads few pages."""
     from dispositifs import side_tables
 
+    with connection.cursor() as cursor:   # an empty table: rows go on its pages in the order written (in a used
+        cursor.execute("TRUNCATE dispositifs_recherche_lieu")   # one, a row may fill a hole an earlier one left)
     d = dispositif("Atelier")
     points = [(-4.5 + 9.0 * (i % 2) + 0.01 * i, 43.0 + 0.05 * i) for i in range(40)]   # west, east, west…
     lieux = [Lieu(dispositif=d, commune_id="21166", name=f"Lieu {i}", point=Point(x, y, srid=4326))
