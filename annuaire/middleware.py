@@ -78,8 +78,22 @@ def for_pages(path: str):
     /api/) goes straight on, in French (the API's errors are French; the content's language is its
     `lang` parameter, dispositifs/api/langue.py). For middleware a JSON read never needs: flash messages,
     the history's user (no write), the page language from cookie, browser or `?lang`. Measured on the
-    search: about 0.25 ms of a 6 ms request (docs/ARCHITECTURE.md, "The search path"). A class is
-    subclassed (Django's checks look for it by class), a function middleware wrapped."""
+    search: about 0.25 ms of a 6 ms request (docs/ARCHITECTURE.md, "The search path")."""
+    return _skipped_for(path, lambda request: request.method in SAFE_METHODS and errors.is_api(request))
+
+
+def for_sessions(path: str):
+    """The middleware at `path` except for an API read without a session cookie: that client has no session
+    to open and no user to read (a token is DRF's to read; the heavy endpoints' limits and the API's language
+    count it as anonymous, as they would). For the session and authentication middleware: ~0.1 ms of a 4 ms
+    search on the bench (docs/ARCHITECTURE.md, "The search path")."""
+    return _skipped_for(path, lambda request: (request.method in SAFE_METHODS and errors.is_api(request)
+                                               and settings.SESSION_COOKIE_NAME not in request.COOKIES))
+
+
+def _skipped_for(path: str, skipped):
+    """The middleware at `path`, passed by for the requests `skipped` says. A class is subclassed (Django's
+    checks look for it by class), a function middleware wrapped."""
     inner = import_string(path)
 
     def api_read(request, get_response):
@@ -91,20 +105,17 @@ def for_pages(path: str):
         response.headers.setdefault("Content-Language", settings.LANGUAGE_CODE)
         return response
 
-    def skipped(request) -> bool:
-        return request.method in SAFE_METHODS and errors.is_api(request)
-
     if isinstance(inner, type):
         for hook in ("process_view", "process_exception", "process_template_response"):
             if hasattr(inner, hook):
-                raise ImproperlyConfigured(f"for_pages({path!r}): its {hook} would still run for API reads")
+                raise ImproperlyConfigured(f"{path}: its {hook} would still run for the requests it skips")
 
-        class PagesOnly(inner):
+        class Skipping(inner):
             def __call__(self, request):
                 return api_read(request, self.get_response) if skipped(request) else super().__call__(request)
 
-        PagesOnly.__name__ = PagesOnly.__qualname__ = inner.__name__
-        return PagesOnly
+        Skipping.__name__ = Skipping.__qualname__ = inner.__name__
+        return Skipping
 
     def middleware(get_response):
         wrapped = inner(get_response)
@@ -118,3 +129,5 @@ MessageMiddleware = for_pages("django.contrib.messages.middleware.MessageMiddlew
 LocaleMiddleware = for_pages("django.middleware.locale.LocaleMiddleware")
 LanguageFromQueryMiddleware = for_pages("annuaire.web.middleware.LanguageFromQueryMiddleware")
 HistoryRequestMiddleware = for_pages("simple_history.middleware.HistoryRequestMiddleware")
+SessionMiddleware = for_sessions("django.contrib.sessions.middleware.SessionMiddleware")
+AuthenticationMiddleware = for_sessions("django.contrib.auth.middleware.AuthenticationMiddleware")

@@ -84,13 +84,13 @@ MIDDLEWARE = [
     "annuaire.limits.RefusedClientMiddleware",  # an API client already over the heavy rate: its 429 at once
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "annuaire.middleware.SessionMiddleware",  # these two leave an anonymous API read alone (for_sessions)
     # annuaire.middleware.for_pages: these four leave an API read alone (it needs none of them)
     "annuaire.middleware.LocaleMiddleware",
     "annuaire.middleware.LanguageFromQueryMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "annuaire.middleware.AuthenticationMiddleware",
     "annuaire.middleware.HistoryRequestMiddleware",
     "annuaire.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

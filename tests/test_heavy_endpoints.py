@@ -125,16 +125,16 @@ def test_a_client_over_the_rate_is_refused_without_touching_the_shared_cache(cli
 def test_a_refused_api_client_is_answered_before_the_rest_of_the_middleware(client, settings, monkeypatch):
     """The 429 of a client already refused comes from annuaire.limits.RefusedClientMiddleware: no session,
     language or view work, and still the security headers; a light endpoint stays open to it."""
-    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.middleware.common import CommonMiddleware
 
     settings.HEAVY_RATE = "1/m"
     url = "/api/v1/densite/departements/"
     assert [client.get(url).status_code for _ in range(2)] == [200, 429]
 
-    def no_session(*args, **kwargs):
+    def went_on(*args, **kwargs):
         raise AssertionError("the refused request went past the early refusal")
 
-    monkeypatch.setattr(SessionMiddleware, "process_request", no_session)
+    monkeypatch.setattr(CommonMiddleware, "process_request", went_on)
     refused = client.get(url)
     assert refused.status_code == 429 and "Trop de demandes" in refused.json()["detail"]
     assert refused["X-Content-Type-Options"] == "nosniff" and int(refused["Retry-After"]) >= 1

@@ -168,3 +168,19 @@ def test_a_map_file_runs_under_its_hashes(browser, web_server, settings, tmp_pat
     page.wait_for_selector(".annuaire-title", state="attached")
     assert page.evaluate("typeof L.markerClusterGroup") == "function" and page.evaluate("!!window.annuaireCarte")
     assert violations == [] and elsewhere == []
+
+
+def test_the_session_cookie_checks_see_the_projects_session_middleware(settings):
+    """annuaire.middleware.SessionMiddleware is Django's under another path: annuaire/checks.py warns of an
+    insecure session cookie as Django would (its own check looks for its path only)."""
+    from django.core.checks.security import sessions
+
+    from annuaire.checks import session_cookies
+
+    assert "annuaire.middleware.SessionMiddleware" in settings.MIDDLEWARE
+    settings.SESSION_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY = False, True
+    assert session_cookies(None) == [sessions.W012] and sessions.check_session_cookie_secure(None) == [sessions.W010]
+    settings.SESSION_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY = True, False
+    assert session_cookies(None) == [sessions.W015]
+    settings.SESSION_COOKIE_HTTPONLY = True
+    assert session_cookies(None) == []
