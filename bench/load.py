@@ -1,6 +1,6 @@
-"""Does one heavy client starve everyone? (issue #10): the search under wrk at 10 and 50 connections,
-alone, then while 2 clients loop on the heaviest endpoints (national couverture, national export, maps),
-against gunicorn as `make serve` runs it (annuaire/gunicorn.conf.py), on loopback.
+"""Does one heavy client starve everyone? (issue #10): the search under wrk at 10 and 50 connections, each
+alone then at once while 2 clients loop on the heaviest endpoints (national couverture, national export,
+maps), against gunicorn as `make serve` runs it (annuaire/gunicorn.conf.py), on loopback.
 
 The heavy answers are stored files computed ahead by the job runner: the preparation asks for each one,
 runs the worker until its queue is empty (`procrastinate worker --one-shot`), then checks they are
@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import connection
 
 from bench.report import Measure, machine_line
+from bench.search import wait_for_quiet
 from bench.search_load import free_port, wrk, wrk_result, wrk_start
 
 HEAVY = ["/api/v1/couverture/?theme=sante&format=geojson", "/api/v1/couverture/?theme=sante",
@@ -168,15 +169,23 @@ def run(*, duration: int = 15, connections=(10, 50), limits: bool = True, log=pr
             if status != 200:  # e.g. a database not migrated since the search function changed
                 raise RuntimeError(f"la recherche répond {status} sur {paths[0]} : `make migrate` puis relancer")
             wrk(server.url, paths, connections=10, duration=3, workdir=workdir)  # warm-up
-            alone = {c: wrk(server.url, paths, connections=c, duration=duration, workdir=workdir) for c in connections}
-            with HeavyClients(server.url, seconds=2 + len(connections) * (duration + 2), workdir=workdir) as heavy:
-                loaded = {c: wrk(server.url, paths, connections=c, duration=duration, workdir=workdir)
-                          for c in connections}
-            statuses = ", ".join(f"{k}: {v}" for k, v in sorted(heavy.result["statuses"].items()))
-            log(f"  clients lourds : {heavy.result['requests']} réponses ({statuses}), "
-                f"{heavy.result['bytes'] / 1e6:.0f} Mo lus")
-            heavy_failures = heavy.result["errors"] - sum(
-                n for status, n in heavy.result["statuses"].items() if status != 200 and status < 500)
+            waited = wait_for_quiet()
+            log(f"{machine_line()} (attendu {waited:.0f} s)")
+            # Each pair back to back, alone then beside the heavy clients: what the machine does between
+            # runs (the other benchmarks' tail, a neighbour) weighs on both figures of a ratio alike.
+            alone, loaded, results = {}, {}, []
+            for c in connections:
+                alone[c] = wrk(server.url, paths, connections=c, duration=duration, workdir=workdir)
+                with HeavyClients(server.url, seconds=duration + 4, workdir=workdir) as heavy:
+                    loaded[c] = wrk(server.url, paths, connections=c, duration=duration, workdir=workdir)
+                results.append(heavy.result)
+            total = {key: sum(r[key] for r in results) for key in ("requests", "bytes", "errors")}
+            statuses = {code: sum(r["statuses"].get(code, 0) for r in results)
+                        for code in {code for r in results for code in r["statuses"]}}
+            log(f"  clients lourds : {total['requests']} réponses "
+                f"({', '.join(f'{k}: {v}' for k, v in sorted(statuses.items()))}), {total['bytes'] / 1e6:.0f} Mo lus")
+            refused = sum(n for status, n in statuses.items() if status != 200 and status < 500)
+            heavy_failures = total["errors"] - refused
         finally:
             server.stop()
     for c in connections:

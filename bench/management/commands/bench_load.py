@@ -1,7 +1,8 @@
 """python manage.py bench_load [--duration S] [--no-limits] — make bench-load.
 
-The search under wrk at 10 and 50 connections, alone, then while 2 clients loop on the heaviest endpoints
-(national couverture, national export, maps), against gunicorn on loopback (bench/load.py). On the
+The search under wrk at 10 and 50 connections, each alone then at once while 2 clients loop on the heaviest
+endpoints (national couverture, national export, maps), against gunicorn on loopback (bench/load.py), once the
+machine is quiet (bounded wait, the load printed). On the
 database of the settings (DATABASE_URL): the demo data of `make demo`, or any other.
 Prints req/s and p95 of each run, then whether the search keeps >= 80 % of its throughput alone and a
 p95 under 300 ms, OK or NON (bench.report).
