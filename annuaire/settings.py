@@ -300,10 +300,19 @@ EXPORTS_DIR = Path(env_str("ANNUAIRE_EXPORTS_DIR", str(BASE_DIR / "var" / "expor
 # Debian 12 ships GDAL 3.6; Annuaire never hands user-supplied spatial reference files to GDAL.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
+
+def _not_a_refusal(record) -> bool:
+    """A 429 is not written once per refused request (annuaire/limits.py counts them): a client looping on a
+    heavy endpoint would write a line for each, a fifth of a refusal's cost."""
+    return getattr(record, "status_code", None) != 429
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"no_refusals": {"()": "django.utils.log.CallbackFilter", "callback": _not_a_refusal}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["no_refusals"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
 

@@ -140,3 +140,16 @@ def test_a_refused_api_client_is_answered_before_the_rest_of_the_middleware(clie
     assert refused["X-Content-Type-Options"] == "nosniff" and int(refused["Retry-After"]) >= 1
     monkeypatch.undo()
     assert client.get("/api/v1/territoires/departements/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_refusals_are_not_logged_one_by_one(client, settings, caplog):
+    """settings.LOGGING drops the 429s from django.request (a looping client would write a line for each);
+    other errors are still logged."""
+    settings.HEAVY_RATE = "1/m"
+    url = "/api/v1/densite/departements/"
+    with caplog.at_level("WARNING", logger="django.request"):
+        assert [client.get(url).status_code for _ in range(3)] == [200, 429, 429]
+        assert client.get("/api/v1/dispositifs/999999/").status_code == 404
+    logged = [r.getMessage() for r in caplog.records if r.name == "django.request"]
+    assert logged == ["Not Found: /api/v1/dispositifs/999999/"]
