@@ -153,3 +153,27 @@ def test_refusals_are_not_logged_one_by_one(client, settings, caplog):
         assert client.get("/api/v1/dispositifs/999999/").status_code == 404
     logged = [r.getMessage() for r in caplog.records if r.name == "django.request"]
     assert logged == ["Not Found: /api/v1/dispositifs/999999/"]
+
+
+@pytest.mark.django_db
+def test_a_refusal_page_is_rendered_once_and_stays_in_its_language(client, settings, monkeypatch):
+    """A client looping on a map page gets the same refusal page ~100 times a second: rendered once per
+    language, address and seconds left (annuaire/limits.py), the same bytes as a fresh render."""
+    from django.shortcuts import render
+
+    import annuaire.limits as limits
+
+    settings.HEAVY_RATE = "1/m"
+    page = "/cartes/france-densite.html"
+    assert client.get("/api/v1/densite/departements/").status_code == 200
+    first = client.get(page)
+    assert first.status_code == 429 and first["Content-Type"] == "text/html; charset=utf-8"
+    renders = []
+    monkeypatch.setattr(limits, "render", lambda *args, **kwargs: renders.append(args) or render(*args, **kwargs))
+    again = [client.get(page) for _ in range(3)]
+    english = client.get(page, {"lang": "en"})
+    assert [r.status_code for r in again] == [429] * 3 and english.status_code == 429
+    same_second = [r for r in again if r["Retry-After"] == first["Retry-After"]]
+    assert all(r.content == first.content for r in same_second)
+    assert len(renders) <= 2 + (len(same_second) < 3)   # the English page, and a second that ticked over
+    assert 'lang="en"' in english.content.decode() and english.content != first.content
