@@ -138,8 +138,8 @@ def answer(request) -> HttpResponse:
 def recherche_view():
     """GET /api/v1/recherche/, the hot path: a plain GET is answered by `answer` at once, its errors by
     `search_error`; DRF's request machinery (negotiation, authentication, permissions, none of which this
-    public JSON read needs) cost 0.2 ms of a 4 ms search on the bench, once the database's work had evicted
-    that code from the processor's caches (docs/ARCHITECTURE.md, "The search path"). Any other request
+    public JSON read needs) cost 0.2 ms of a 4 ms search on the bench, where Python that runs after a
+    blocking wait for the database runs about twice as slow (docs/ARCHITECTURE.md, "The search path"). Any other request
     (HEAD, OPTIONS, `?format=`) and the OpenAPI description are RechercheView's: drf-spectacular and
     annuaire.middleware read the view class from `cls`, as on any DRF view."""
     drf = RechercheView.as_view()
